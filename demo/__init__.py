@@ -1,0 +1,1 @@
+"""Gradio web demo (see issue 8). Nothing ships yet."""
