@@ -21,16 +21,13 @@ import warnings
 from pathlib import Path
 
 from tts_moe.errors import TextError
+from tts_moe.paths import data_dir
 from tts_moe.text import Phonemizer, SymbolTable, TextFrontend, TextWarning, normalize_text, split_sentences
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results" / "text_frontend.json"
 GOAL = 1000.0
 ACCENTS = ["en-us", "en-gb", "en-gb-x-rp", "en-029", "en-gb-scotland", "en-us-nyc", "en-gb-x-gbclan", "en-gb-x-gbcwmd"]
-
-
-def data_dir() -> Path:
-    return Path(os.environ.get("TTS_MOE_SHARED", REPO.parent / "shared")) / "data"
 
 
 def read_lj(name: str) -> list[str]:

@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def shared_data_dir() -> Path:
-    """``../shared/data`` beside the repository, or ``$TTS_MOE_SHARED/data``."""
-    shared = Path(os.environ.get("TTS_MOE_SHARED", REPO_ROOT.parent / "shared"))
-    return shared / "data"
+from tts_moe.paths import shared_dir
 
 
 @pytest.fixture(scope="session")
@@ -32,4 +25,4 @@ def frontend():
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    return shared_data_dir()
+    return shared_dir() / "data"
