@@ -23,6 +23,18 @@ COMMAND_MODULES = (
 )
 
 
+def add_command_group(
+    subparsers: argparse._SubParsersAction, name: str, *, help: str, description: str
+) -> argparse._SubParsersAction:
+    """Add a command with subcommands (``tts-moe NAME SUB ...``); returns their subparsers.
+
+    Run without a subcommand, the group prints its help on stderr and exits with 2.
+    """
+    group = subparsers.add_parser(name, help=help, description=description)
+    group.set_defaults(func=lambda args: (group.print_help(sys.stderr), 2)[1])
+    return group.add_subparsers(dest=f"{name}_command", metavar="SUBCOMMAND")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tts-moe",

@@ -7,18 +7,17 @@ import json
 import sys
 from pathlib import Path
 
+from tts_moe.cli import add_command_group
 from tts_moe.errors import InputError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``corpus`` command with its ``build`` and ``stats`` subcommands."""
-    corpus = subparsers.add_parser(
-        "corpus", help="render and inspect teacher corpora",
+    commands = add_command_group(
+        subparsers, "corpus", help="render and inspect teacher corpora",
         description="Render multi-speaker, multi-style training corpora with the Debian teacher "
                     "synthesizers (espeak-ng, flite, festival, hts_engine).",
     )
-    commands = corpus.add_subparsers(dest="corpus_command", metavar="SUBCOMMAND")
-    corpus.set_defaults(func=lambda args: (corpus.print_help(sys.stderr), 2)[1])
 
     build = commands.add_parser(
         "build", help="render a teacher corpus folder (resumable)",

@@ -7,6 +7,7 @@ import json
 import sys
 import warnings
 
+from tts_moe.cli import add_command_group
 from tts_moe.errors import InputError, TextError
 from tts_moe.text.errors import TextWarning
 from tts_moe.text.phonemize import DEFAULT_LANGUAGE
@@ -14,13 +15,12 @@ from tts_moe.text.phonemize import DEFAULT_LANGUAGE
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``text`` command with its ``normalize``, ``split`` and ``phonemize`` actions."""
-    text = subparsers.add_parser(
-        "text",
+    actions = add_command_group(
+        subparsers, "text",
         help="normalise, split or phonemise English text",
         description="Run the text front end: normalise written English into words, split it "
         "into sentences, or turn it into IPA phonemes (espeak-ng).",
     )
-    actions = text.add_subparsers(dest="text_command", metavar="ACTION")
     helps = {
         "normalize": "print the text as speakable words (numbers, dates, abbreviations expanded)",
         "split": "print one sentence (or clause) per line",
@@ -37,7 +37,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        help="split sentences longer than about N phonemes (default 400)")
         p.add_argument("--json", action="store_true", help="print machine-readable JSON")
         p.set_defaults(func=_handler(name))
-    text.set_defaults(func=lambda args: (text.print_help(sys.stderr), 2)[1])
 
 
 def _read_input(args: argparse.Namespace) -> str:
