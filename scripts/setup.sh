@@ -37,7 +37,7 @@ want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
 if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
   echo "setup: installing Python packages into .venv (torch is large: the first run takes minutes)"
   .venv/bin/python -m pip install --quiet --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
-  .venv/bin/python -m pip install --quiet -e ".[dev]" 2>&1 | grep -v "^WARNING: Location" || true
+  .venv/bin/python -m pip install --quiet -e ".[dev,bench]" 2>&1 | grep -v "^WARNING: Location" || true
   .venv/bin/python -c "import tts_moe, torch, torchaudio" \
     || { echo "setup: ERROR: the Python install failed (see pip's output above)" >&2; exit 3; }
   echo "$want" > "$stamp"

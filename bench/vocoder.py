@@ -1,0 +1,218 @@
+"""Benchmark of the neural vocoder (vocoder/).
+
+    python -m bench.vocoder [--weights PATH] [--corpus DIR] [--clips N] [--presets small,base]
+                            [--no-train] [--update-card]
+
+Always (random weights when no --weights): parameter count, real-time factor on 2 threads
+for 10 s and 60 s of audio (whole-utterance and chunked; fastest of --repeats), peak RSS, and the training step
+time on batch 16 x 1 s (generator-only and with discriminators, fp32 and bf16 autocast) so
+training can be planned. With --weights and --corpus: copy-synthesis PESQ (wide band),
+STOI and log-mel L1 of held-out teacher clips, with Griffin-Lim on the same mels as the
+floor. Prints a table and writes bench/results/vocoder.json. Goal: RTF <= 0.01.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from bench.common import Row, at_most, print_table, write_results
+from tts_moe.corpus.metadata import load_metadata, read_json
+from vocoder.config import preset
+from vocoder.loader import Vocoder
+from vocoder.model import Generator, parameter_count
+
+RTF_GOAL = 0.01
+THREADS = 2
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+TIMINGS: dict[str, dict] = {}  # every timing's min/median/max, saved with the results
+
+
+def best_seconds(fn, repeats: int, name: str = "") -> float:
+    """Fastest of ``repeats`` timed calls after one warm-up. The minimum, because on this
+    shared machine other jobs only ever add time; the median and maximum are kept in
+    TIMINGS (and the results JSON) to show how noisy the run was."""
+    fn()  # warm-up
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    if name:
+        TIMINGS[name] = {"min": min(times), "median": statistics.median(times), "max": max(times)}
+    return min(times)
+
+
+def speed_rows(vocoder: Vocoder, label: str, repeats: int) -> list[Row]:
+    rows, label = [], f"{label} {torch.get_num_threads()}T"
+    rate = vocoder.sample_rate / vocoder.hop_length
+    for seconds in (10, 60):
+        frames = int(seconds * rate) + 1
+        mel = torch.randn(vocoder.config.n_mels, frames) - 5.0
+        audio_seconds = frames * vocoder.hop_length / vocoder.sample_rate
+        whole = best_seconds(lambda: vocoder(mel), repeats, f"{label} {seconds} s whole") / audio_seconds
+        chunked = best_seconds(lambda: vocoder.synthesize(mel), repeats, f"{label} {seconds} s chunked") / audio_seconds
+        goal = f"<= {RTF_GOAL}"
+        rows.append(Row(f"{label} RTF {seconds} s whole", round(whole, 5), "", goal, at_most(whole, RTF_GOAL)))
+        rows.append(Row(f"{label} RTF {seconds} s chunked", round(chunked, 5), "", goal, at_most(chunked, RTF_GOAL)))
+    return rows
+
+
+class RandomBatches:
+    """Stands in for SegmentDataset in step timing: noise-like audio and its mel."""
+
+    def __init__(self, batch: int, frames: int):
+        from tts_moe.audio import log_mel
+
+        generator = torch.Generator().manual_seed(0)
+        self.audio = 0.1 * torch.randn(batch, frames * 256, generator=generator)
+        self.mel = log_mel(self.audio)[..., :frames].contiguous()
+
+    def batch(self, seed: int, step: int, batch_size: int):
+        return self.mel, self.audio
+
+
+def train_step_rows(preset_name: str, repeats: int = 3) -> tuple[list[Row], dict]:
+    """Best step time of a Trainer on a fixed random batch of 16 x 1 s (after one warm-up
+    step); also returns the losses/grad norms of the last step."""
+    from vocoder.train import Trainer, TrainOptions
+
+    rows, last = [], {}
+    data = RandomBatches(16, 63)  # 16 x 1.008 s
+    config = preset(preset_name)
+    for adversarial, bf16 in ((False, False), (True, False), (True, True)):  # bf16 is D-only
+        if True:
+            options = TrainOptions(corpus="-", run_dir="-", batch_size=16, preset=preset_name,
+                                   disc_start_step=0 if adversarial else 10**9, bf16=bf16,
+                                   warmup_steps=1)
+            trainer = Trainer(options, config, data)
+            metrics = {}
+            kind = "G+D" if adversarial else "G only"
+            name = f"train step {preset_name} {kind} {'bf16' if bf16 else 'fp32'} {torch.get_num_threads()}T"
+            seconds = best_seconds(lambda: metrics.update(trainer.step()), repeats, name)
+            rows.append(Row(name + " (16 x 1 s)", round(seconds, 3), "s"))
+            last[name] = metrics
+            discriminator_parameters = parameter_count(trainer.discriminators)
+            del trainer
+    rows.append(Row("discriminator parameters", discriminator_parameters))
+    return rows, last
+
+
+def held_out_clips(corpus: Path, count: int, training: dict | None = None) -> list[Path]:
+    """Held-out clips of a training corpus (the split recorded in the model card's
+    ``training.options``), or any clips of a val/test/reserved corpus."""
+    manifest = read_json(corpus / "manifest.json")
+    records = load_metadata(corpus, repair=False)
+    if manifest.get("kind") == "training" and manifest.get("texts") == "train":
+        from vocoder.dataset import split_clips
+
+        options = (training or {}).get("options", {})
+        _, held = split_clips(records, corpus,
+                              holdout_fraction=options.get("holdout_fraction", 0.02),
+                              holdout_speakers=tuple(options.get("holdout_speakers") or ()))
+        paths = [c.path for c in held]
+    else:
+        paths = [corpus / r["path"] for r in sorted(records.values(), key=lambda r: r["id"])]
+    return paths[:count]
+
+
+def quality_rows(vocoder: Vocoder, corpus: Path, count: int) -> tuple[list[Row], dict]:
+    from tts_moe.audio import load_audio
+    from vocoder.evaluate import compare
+
+    per_clip = []
+    for path in held_out_clips(corpus, count, vocoder.card.get("training")):
+        audio = load_audio(path, vocoder.sample_rate)[: 10 * vocoder.sample_rate]
+        per_clip.append({"clip": str(path), **compare(audio, vocoder)})
+    if not per_clip:
+        return [Row("held-out clips", 0)], {}
+    means = {k: float(np.nanmean([c[k] for c in per_clip])) for k in per_clip[0] if k not in ("clip", "seconds")}
+    rows = [Row("held-out clips", len(per_clip))]
+    rows += [Row(k, round(v, 4)) for k, v in means.items()]
+    return rows, {"per_clip": per_clip, "means": means}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--weights", help="vocoder folder or .safetensors (default: random weights)")
+    parser.add_argument("--corpus", type=Path, help="corpus folder for copy-synthesis quality")
+    parser.add_argument("--clips", type=int, default=20, help="held-out clips for quality (default 20)")
+    parser.add_argument("--presets", default="small,base", help="random-weight presets to time")
+    parser.add_argument("--repeats", type=int, default=5, help="timed repetitions (the fastest is reported)")
+    parser.add_argument("--threads", default="2,1",
+                        help="thread counts for RTF (default 2,1; the goal is for 2 cores)")
+    parser.add_argument("--train-presets", default="base,small", help="presets whose training step is timed")
+    parser.add_argument("--no-train", action="store_true", help="skip training step timing")
+    parser.add_argument("--results", default="vocoder", help="results name: bench/results/NAME.json")
+    parser.add_argument("--update-card", action="store_true", help="write the figures into the weights' model card")
+    args = parser.parse_args(argv)
+    rows: list[Row] = []
+    extra: dict = {"load_average_start": os.getloadavg()}
+
+    vocoders = {}
+    if args.weights:
+        vocoders["weights"] = Vocoder.from_pretrained(args.weights)
+    for name in filter(None, args.presets.split(",")):
+        torch.manual_seed(0)
+        vocoders[name] = Vocoder(Generator(preset(name)))
+    for label, vocoder in vocoders.items():
+        rows.append(Row(f"{label} parameters", parameter_count(vocoder.generator)))
+    for threads in (int(t) for t in args.threads.split(",")):
+        torch.set_num_threads(threads)
+        for label, vocoder in vocoders.items():
+            rows += speed_rows(vocoder, label, args.repeats)
+    torch.set_num_threads(THREADS)
+    rows.append(Row("peak RSS after inference", round(peak_rss_mb(), 1), "MB"))
+
+    if args.weights and args.corpus:
+        quality, extra["quality"] = quality_rows(vocoders["weights"], args.corpus, args.clips)
+        rows += quality
+    if not args.no_train:
+        extra["train_step_metrics"] = {}
+        for name in filter(None, args.train_presets.split(",")):
+            step_rows, extra["train_step_metrics"][name] = train_step_rows(name)
+            rows += step_rows
+        rows.append(Row("peak RSS after training steps", round(peak_rss_mb(), 1), "MB"))
+
+    extra["load_average_end"] = os.getloadavg()
+    extra["timings_seconds"] = TIMINGS
+    title = "Vocoder (ConvNeXt + iSTFT): speed, training cost, copy-synthesis quality"
+    print_table(title, rows)
+    path = write_results(args.results, title, rows, extra)
+    print(f"\nwrote {path}")
+    if args.update_card and args.weights:
+        update_card(args.weights, rows)
+    return 0
+
+
+def update_card(weights: str, rows: list[Row]) -> None:
+    from vocoder.loader import _resolve
+
+    _, card_path = _resolve(weights)
+    card = json.loads(card_path.read_text(encoding="utf-8"))
+    card.setdefault("measured", {})["bench"] = {
+        "date_utc": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
+        "threads": THREADS,
+        "figures": {r.metric: r.value for r in rows if not r.metric.startswith(("small", "base", "tiny"))},
+    }
+    temp = card_path.with_name(f".{card_path.name}.tmp")
+    temp.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+    temp.replace(card_path)
+    print(f"updated {card_path}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,91 @@
+"""Corpus reading, held-out split, seeded batches and predicted-mel folders."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import save_file
+
+from tts_moe.audio import MelConfig, load_audio, log_mel
+from tts_moe.errors import InputError
+from vocoder.dataset import SegmentDataset, load_corpus_clips
+
+
+def test_split_is_stable_and_disjoint(corpus):
+    train, held, manifest = load_corpus_clips(corpus)
+    again, held_again, _ = load_corpus_clips(corpus)
+    assert [c.id for c in train] == [c.id for c in again] and held == held_again
+    assert len(held) >= 1 and not {c.id for c in train} & {c.id for c in held}
+    assert manifest["kind"] == "training"
+    train, held, _ = load_corpus_clips(corpus, holdout_speakers=("spk1",))
+    assert {c.speaker for c in train} == {"spk0"} and {c.speaker for c in held} >= {"spk1"}
+
+
+def test_reserved_corpus_is_refused(tmp_path, corpus_factory):
+    folder = corpus_factory(tmp_path / "c", clips=2)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    (folder / "manifest.json").write_text(json.dumps({**manifest, "kind": "reserved", "reserved": True}))
+    with pytest.raises(InputError, match="reserved"):
+        load_corpus_clips(folder)
+
+
+def test_batches_are_a_function_of_seed_and_step(corpus):
+    train, _, _ = load_corpus_clips(corpus)
+    data = SegmentDataset(train, MelConfig(), 20)
+    mel, audio = data.batch(seed=3, step=5, batch_size=4)
+    assert mel.shape == (4, 80, 20) and audio.shape == (4, 20 * 256)
+    fresh = SegmentDataset(train, MelConfig(), 20)
+    assert torch.equal(fresh.batch(3, 5, 4)[1], audio)
+    assert not torch.equal(data.batch(3, 6, 4)[1], audio)
+    assert not torch.equal(data.batch(4, 5, 4)[1], audio)
+
+
+def test_segments_are_aligned_slices_of_the_whole_clip(corpus):
+    train, _, _ = load_corpus_clips(corpus)
+    data = SegmentDataset(train[:1], MelConfig(), 16)
+    mel, audio = data.batch(0, 0, 1)
+    full = load_audio(train[0].path)
+    whole_mel = log_mel(full)
+    start = next(s for s in range(whole_mel.shape[1] - 15)
+                 if torch.allclose(whole_mel[:, s:s + 16], mel[0], atol=1e-2))
+    assert np.allclose(full[start * 256:(start + 16) * 256], audio[0].numpy())
+
+
+def test_short_clips_are_padded(corpus):
+    train, _, _ = load_corpus_clips(corpus)
+    mel, audio = SegmentDataset(train, MelConfig(), 200).batch(0, 0, 2)
+    assert mel.shape == (2, 80, 200) and audio.shape == (2, 200 * 256)
+    assert float(mel[0, :, -1].max()) == pytest.approx(np.log(1e-5))
+    assert float(audio[0, -256:].abs().max()) == 0.0
+
+
+def test_predicted_mels_replace_computed_ones(corpus, tmp_path):
+    train, _, _ = load_corpus_clips(corpus)
+    for index, clip in enumerate(train):
+        mel = log_mel(load_audio(clip.path)) + 1.0
+        if index % 2:
+            np.save(tmp_path / f"{clip.id}.npy", mel.numpy())
+        else:
+            save_file({"mel": mel.contiguous()}, str(tmp_path / f"{clip.id}.safetensors"))
+    predicted = SegmentDataset(train, MelConfig(), 20, mel_dir=tmp_path)
+    computed = SegmentDataset(train, MelConfig(), 20)
+    (pm, pa), (cm, ca) = predicted.batch(0, 1, 3), computed.batch(0, 1, 3)
+    assert torch.equal(pa, ca) and torch.allclose(pm, cm + 1.0, atol=2e-2)
+
+
+def test_predicted_mel_problems(corpus, tmp_path):
+    train, _, _ = load_corpus_clips(corpus)
+    with pytest.raises(InputError, match="have no predicted mel"):
+        SegmentDataset(train, MelConfig(), 20, mel_dir=tmp_path)
+    np.save(tmp_path / f"{train[0].id}.npy", np.zeros((80, 5), np.float32))
+    data = SegmentDataset(train[:1], MelConfig(), 20, mel_dir=tmp_path)
+    with pytest.raises(InputError, match="not aligned"):
+        data.batch(0, 0, 1)
+    np.save(tmp_path / f"{train[0].id}.npy", np.zeros((40, 5), np.float32))
+    with pytest.raises(InputError, match="n_mels=80"):
+        SegmentDataset(train[:1], MelConfig(), 20, mel_dir=tmp_path).batch(0, 0, 1)
+    mixed = SegmentDataset(train[1:], MelConfig(), 20, mel_dir=tmp_path, allow_missing_mels=True)
+    assert mixed.batch(0, 0, 2)[0].shape == (2, 80, 20)

@@ -1,0 +1,60 @@
+"""Generator shapes, the output-length relation and the documented receptive field."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from tts_moe.audio import MelConfig, log_mel
+from vocoder.config import VocoderConfig, preset
+from vocoder.model import Generator, parameter_count
+
+
+@pytest.mark.parametrize("batch,frames", [(1, 1), (2, 17), (3, 64)])
+def test_output_shape(tiny_config, batch, frames):
+    generator = Generator(tiny_config).eval()
+    audio = generator(torch.randn(batch, 80, frames))
+    assert audio.shape == (batch, frames * 256)
+    assert torch.isfinite(audio).all()
+
+
+@pytest.mark.parametrize("samples", [513, 4000, 4096, 16000, 16255])
+def test_output_length_relation_to_clip(tiny_config, samples):
+    audio = np.random.default_rng(0).standard_normal(samples).astype(np.float32) * 0.1
+    mel = log_mel(audio, MelConfig())
+    out = Generator(tiny_config).eval()(mel[None])
+    assert mel.shape[-1] == samples // 256 + 1
+    assert samples < out.shape[-1] <= samples + 256
+
+
+def test_receptive_field_is_as_documented():
+    config = VocoderConfig(dim=16, intermediate_dim=32, num_layers=3)
+    generator = Generator(config).eval()
+    mel = torch.randn(1, 80, 120)
+    changed = mel.clone()
+    changed[..., 60] += 3.0
+    with torch.no_grad():
+        diff = (generator(changed) - generator(mel)).abs()[0]
+    affected = torch.nonzero(diff > 0).flatten()
+    reach = config.receptive_field_frames * 256
+    assert affected.numel() > 0
+    assert affected.min() >= 60 * 256 - reach and affected.max() < 60 * 256 + reach
+
+
+def test_presets_build_and_base_size():
+    assert 6e6 < parameter_count(Generator(preset("base"))) < 10e6
+    assert parameter_count(Generator(preset("small"))) < parameter_count(Generator(preset("base")))
+
+
+def test_config_roundtrip_and_validation():
+    config = VocoderConfig(dim=8, intermediate_dim=16, num_layers=1)
+    assert VocoderConfig.from_dict(config.to_dict()) == config
+    from tts_moe.errors import InputError
+
+    with pytest.raises(InputError, match="kernel_size"):
+        VocoderConfig(kernel_size=4)
+    with pytest.raises(InputError, match="unknown keys"):
+        VocoderConfig.from_dict({**config.to_dict(), "bogus": 1})
+    with pytest.raises(InputError, match="newer"):
+        VocoderConfig.from_dict({**config.to_dict(), "version": 99})

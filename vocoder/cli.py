@@ -1,0 +1,137 @@
+"""``tts-moe vocoder train | export | copy-synth``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from tts_moe.cli import add_command_group
+from tts_moe.errors import InputError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``vocoder`` command with ``train``, ``export`` and ``copy-synth``."""
+    commands = add_command_group(
+        subparsers, "vocoder",
+        help="train, export and check the neural vocoder (log-mel -> waveform)",
+        description="The neural vocoder: a ConvNeXt backbone at mel frame rate with an "
+                    "inverse-STFT head, trained adversarially on a teacher corpus.",
+    )
+
+    train = commands.add_parser(
+        "train", help="train (or resume) a vocoder on a corpus folder",
+        description="Train on random segments of a corpus built by `tts-moe corpus build`. "
+                    "Writes RUN_DIR/config.json, RUN_DIR/log.jsonl (losses, steps/s) and a "
+                    "resumable checkpoint (safetensors + JSON) every --checkpoint-minutes.",
+    )
+    train.add_argument("corpus", metavar="CORPUS_DIR", type=Path, help="training corpus folder")
+    train.add_argument("--out", required=True, type=Path, metavar="RUN_DIR", help="run folder")
+    train.add_argument("--steps", type=int, default=20_000, help="total optimizer steps (default 20000)")
+    train.add_argument("--batch", type=int, default=16, help="segments per batch (default 16)")
+    train.add_argument("--segment-seconds", type=float, default=1.0, help="segment length (default 1.0)")
+    train.add_argument("--preset", default="base", help="generator size: small, base (default) or tiny")
+    train.add_argument("--resume", action="store_true", help="continue the run in RUN_DIR from its checkpoint")
+    train.add_argument("--init-from", metavar="PATH", help="start from shipped vocoder weights (folder or .safetensors)")
+    train.add_argument("--mel-dir", metavar="DIR", help="fine-tune on predicted mels: DIR/ID.npy or "
+                       "DIR/ID.safetensors ('mel', shape (n_mels, frames)) per clip id")
+    train.add_argument("--allow-missing-mels", action="store_true",
+                       help="with --mel-dir: use computed mels for clips without a predicted one")
+    train.add_argument("--disc-start", type=int, default=1000,
+                       help="step at which the discriminators join (default 1000; before: mel + STFT losses only)")
+    train.add_argument("--disc-batch", type=int, default=8,
+                       help="segments of each batch the discriminators see (default 8; 0 = all)")
+    train.add_argument("--lr", type=float, default=5e-4, help="peak learning rate (default 5e-4)")
+    train.add_argument("--schedule", choices=("cosine", "exponential"), default="cosine")
+    train.add_argument("--bf16", action="store_true", help="bf16 autocast for the discriminators (measured ~25 %% faster G+D steps)")
+    train.add_argument("--holdout-speakers", default="", help="comma-separated speakers kept out of training")
+    train.add_argument("--checkpoint-minutes", type=float, default=15.0, help="checkpoint interval (default 15)")
+    train.add_argument("--max-minutes", type=float, help="stop (with a checkpoint) after this many minutes")
+    train.add_argument("--device", default="cpu", help="torch device (default cpu)")
+    train.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
+    train.add_argument("--seed", type=int, default=0, help="seed of initialisation and batches (default 0)")
+    train.add_argument("--json", action="store_true", help="print the final state as JSON")
+    train.set_defaults(func=_train)
+
+    export = commands.add_parser(
+        "export", help="write a run's generator as fp16 safetensors + model card",
+        description="Export RUN_DIR's latest checkpoint to DIR/vocoder.safetensors (fp16) and "
+                    "DIR/vocoder.json (config, training data, steps, wall time, figures).",
+    )
+    export.add_argument("run_dir", metavar="RUN_DIR", type=Path, help="a `vocoder train` run folder")
+    export.add_argument("--to", required=True, type=Path, metavar="DIR", help="output folder, e.g. vocoder/weights/")
+    export.add_argument("--json", action="store_true", help="print the model card as JSON")
+    export.set_defaults(func=_export)
+
+    copy = commands.add_parser(
+        "copy-synth", help="measure mel -> vocoder round trip of a clip (writes no audio)",
+        description="Developer diagnostic: analyse IN (log-mel), resynthesise it with the "
+                    "vocoder and with Griffin-Lim, and report mel distance (and PESQ/STOI when "
+                    "installed). It deliberately writes NO audio: every synthesis path of the "
+                    "toolkit must watermark, and this one cannot yet. Figures are printed and "
+                    "saved to bench/results/vocoder_copy_synth.json.",
+    )
+    copy.add_argument("audio", metavar="IN", type=Path, help="audio file (any rate; resampled to 16 kHz)")
+    copy.add_argument("--weights", metavar="PATH", help="vocoder folder or .safetensors (default: shipped)")
+    copy.add_argument("--json", action="store_true", help="machine-readable output")
+    copy.set_defaults(func=_copy_synth)
+
+
+def _train(args: argparse.Namespace) -> int:
+    from vocoder.train import TrainOptions, train
+
+    for name in ("steps", "batch"):
+        if getattr(args, name) < 1:
+            raise InputError(f"--{name} must be at least 1, got {getattr(args, name)}")
+    if args.segment_seconds <= 0.1:
+        raise InputError(f"--segment-seconds must exceed 0.1, got {args.segment_seconds}")
+    if not args.corpus.is_dir():
+        raise InputError(f"corpus folder not found: {args.corpus}")
+    options = TrainOptions(
+        corpus=str(args.corpus), run_dir=str(args.out), steps=args.steps, batch_size=args.batch,
+        segment_seconds=args.segment_seconds, seed=args.seed, device=args.device,
+        preset=args.preset, resume=args.resume, init_from=args.init_from, mel_dir=args.mel_dir,
+        allow_missing_mels=args.allow_missing_mels, disc_start_step=args.disc_start,
+        disc_batch=args.disc_batch or None, lr=args.lr,
+        schedule=args.schedule, bf16=args.bf16,
+        holdout_speakers=tuple(s for s in args.holdout_speakers.split(",") if s),
+        checkpoint_minutes=args.checkpoint_minutes, max_minutes=args.max_minutes,
+        threads=args.threads,
+    )
+    state = train(options, log=lambda line: print(line, file=sys.stderr, flush=True))
+    if args.json:
+        print(json.dumps(state, indent=2))
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from vocoder.export import export_run
+
+    card = export_run(args.run_dir, args.to)
+    if args.json:
+        print(json.dumps(card, indent=2))
+    else:
+        print(f"wrote {args.to / 'vocoder.safetensors'} and vocoder.json "
+              f"(step {card['training']['steps']}, {card['parameters'] / 1e6:.2f} M parameters)")
+    return 0
+
+
+def _copy_synth(args: argparse.Namespace) -> int:
+    from vocoder.evaluate import copy_synthesis_figures
+    from vocoder.loader import Vocoder
+
+    vocoder = Vocoder.from_pretrained(args.weights)
+    figures = copy_synthesis_figures(vocoder, args.audio)
+    from bench.common import Row, write_results
+
+    rows = [Row(k, v) for k, v in figures.items() if isinstance(v, (int, float))]
+    path = write_results("vocoder_copy_synth", f"copy synthesis of {args.audio}", rows,
+                         {"input": str(args.audio), "weights": str(args.weights or "shipped")})
+    if args.json:
+        print(json.dumps({**figures, "results": str(path)}, indent=2))
+    else:
+        for key, value in figures.items():
+            print(f"{key}: {value}")
+        print(f"saved {path}")
+    return 0

@@ -1,0 +1,182 @@
+"""Training data: random fixed-length segments of (log-mel, audio) from a corpus folder.
+
+A corpus folder is what ``tts-moe corpus build`` writes: ``metadata.jsonl`` with one record
+per clip (``id``, ``speaker``, ``path`` relative to the folder, ...) and the audio under
+``audio/SPEAKER/STYLE/ID.flac``. Audio goes through :func:`tts_moe.audio.load_audio`; mels
+are :func:`tts_moe.audio.log_mel` of the WHOLE clip, sliced per segment, so that a folder of
+predicted mels (one file per clip, same frames) can replace them one for one:
+
+    MEL_DIR/ID.npy                 float array (n_mels, frames), or
+    MEL_DIR/ID.safetensors         with a tensor named "mel" of that shape,
+
+where ``frames`` is the clip's ``samples // hop + 1`` (a difference of up to
+``MAX_FRAME_MISMATCH`` frames is cropped away; more is an error).
+
+Batches are a pure function of ``(seed, step)``, so a resumed run sees exactly the batches an
+uninterrupted run would have seen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from tts_moe.audio import MelConfig, load_audio, log_mel
+from tts_moe.corpus.metadata import load_metadata, require_training_corpus
+from tts_moe.errors import InputError
+
+MAX_FRAME_MISMATCH = 2
+PCM_SCALE = 32768
+
+
+@dataclass(frozen=True)
+class Clip:
+    id: str
+    speaker: str
+    path: Path
+
+
+def split_clips(records: dict[str, dict], corpus: Path, *, holdout_fraction: float = 0.02,
+                holdout_speakers: tuple[str, ...] = (), minimum_holdout: int = 1
+                ) -> tuple[list[Clip], list[Clip]]:
+    """(train, held_out): held out are all clips of ``holdout_speakers`` plus the clips
+    whose id hashes into the lowest ``holdout_fraction`` (stable across runs and machines)."""
+    clips = sorted((Clip(r["id"], r.get("speaker", ""), corpus / r["path"]) for r in records.values()),
+                   key=lambda c: c.id)
+    def bucket(clip: Clip) -> float:
+        return int(hashlib.sha1(clip.id.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+    held = [c for c in clips if c.speaker in holdout_speakers or bucket(c) < holdout_fraction]
+    if len(held) < minimum_holdout and len(clips) > minimum_holdout:
+        held = sorted(clips, key=bucket)[:minimum_holdout]
+    held_ids = {c.id for c in held}
+    return [c for c in clips if c.id not in held_ids], held
+
+
+def load_corpus_clips(corpus: str | os.PathLike, **split) -> tuple[list[Clip], list[Clip], dict]:
+    """Train/held-out clips of a training corpus plus its manifest (refuses reserved corpora)."""
+    corpus = Path(corpus)
+    manifest = require_training_corpus(corpus)
+    records = load_metadata(corpus, repair=False)
+    if not records:
+        raise InputError(f"{corpus} holds no clips (metadata.jsonl missing or empty)")
+    train, held = split_clips(records, corpus, **split)
+    if not train:
+        raise InputError(f"{corpus}: no training clips left after holding out {len(held)}")
+    return train, held, manifest
+
+
+def load_predicted_mel(mel_dir: Path, clip_id: str, n_mels: int) -> torch.Tensor | None:
+    """The predicted mel ``(n_mels, frames)`` of ``clip_id`` or None when there is none."""
+    npy, st = mel_dir / f"{clip_id}.npy", mel_dir / f"{clip_id}.safetensors"
+    if npy.is_file():
+        try:
+            mel = torch.from_numpy(np.load(npy, allow_pickle=False).astype(np.float32))
+        except (OSError, ValueError) as error:
+            raise InputError(f"cannot read predicted mel {npy}: {error}") from None
+    elif st.is_file():
+        from safetensors import SafetensorError
+        from safetensors.torch import load_file
+
+        try:
+            tensors = load_file(str(st))
+        except (OSError, SafetensorError) as error:
+            raise InputError(f"cannot read predicted mel {st}: {error}") from None
+        if "mel" not in tensors:
+            raise InputError(f"{st} has no tensor named 'mel' (found {sorted(tensors)})")
+        mel = tensors["mel"].float()
+    else:
+        return None
+    if mel.ndim != 2 or mel.shape[0] != n_mels or not torch.isfinite(mel).all():
+        raise InputError(f"predicted mel of {clip_id} must be finite (n_mels={n_mels}, frames), "
+                         f"got shape {tuple(mel.shape)}")
+    return mel
+
+
+class SegmentDataset:
+    """Random ``(mel, audio)`` segments: mel ``(batch, n_mels, frames)``, audio
+    ``(batch, frames * hop)``; clips shorter than a segment are padded (audio with zeros,
+    mel with the log floor). Loaded clips are kept in a memory cache of ``cache_mb`` as fp16
+    mels and 16-bit audio (10 h of corpus: about 1.5 GB)."""
+
+    def __init__(self, clips: list[Clip], mel_config: MelConfig, segment_frames: int, *,
+                 mel_dir: str | os.PathLike | None = None, allow_missing_mels: bool = False,
+                 cache_mb: float = 2048.0):
+        if not clips:
+            raise InputError("no clips to train on")
+        self.clips, self.mel_config, self.segment_frames = clips, mel_config, segment_frames
+        self.mel_dir = Path(mel_dir) if mel_dir else None
+        if self.mel_dir and not self.mel_dir.is_dir():
+            raise InputError(f"predicted-mel folder not found: {self.mel_dir}")
+        self.allow_missing_mels = allow_missing_mels
+        if self.mel_dir and not allow_missing_mels:
+            missing = [c.id for c in clips if not (self.mel_dir / f"{c.id}.npy").is_file()
+                       and not (self.mel_dir / f"{c.id}.safetensors").is_file()]
+            if missing:
+                raise InputError(
+                    f"{len(missing)} of {len(clips)} clips have no predicted mel in {self.mel_dir} "
+                    f"(e.g. {', '.join(missing[:3])}): add ID.npy/ID.safetensors files or pass "
+                    "--allow-missing-mels to use computed mels for those"
+                )
+        self._cache: OrderedDict[str, tuple[torch.Tensor, torch.Tensor]] = OrderedDict()
+        self._cache_bytes, self._cache_limit = 0, int(cache_mb * 2**20)
+
+    def clip_features(self, clip: Clip) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(mel (n_mels, frames), audio (frames * hop,))`` of a whole clip (cached)."""
+        if clip.id in self._cache:
+            self._cache.move_to_end(clip.id)
+            mel, audio = self._cache[clip.id]
+            return mel.float(), audio.float() / PCM_SCALE
+        cfg = self.mel_config
+        audio = torch.from_numpy(load_audio(clip.path, cfg.sample_rate, allow_silent=True))
+        if audio.numel() <= cfg.n_fft // 2:
+            audio = torch.nn.functional.pad(audio, (0, cfg.n_fft // 2 + 1 - audio.numel()))
+        mel = None
+        if self.mel_dir is not None:
+            mel = load_predicted_mel(self.mel_dir, clip.id, cfg.n_mels)
+        computed = cfg.frames(audio.numel())
+        if mel is None:
+            mel = log_mel(audio, cfg)
+        elif abs(mel.shape[1] - computed) > MAX_FRAME_MISMATCH:
+            raise InputError(
+                f"predicted mel of {clip.id} has {mel.shape[1]} frames but its audio has "
+                f"{computed} (samples // {cfg.hop_length} + 1): the files are not aligned"
+            )
+        frames = min(mel.shape[1], computed)
+        mel = mel[:, :frames].contiguous()
+        target = frames * cfg.hop_length
+        audio = torch.nn.functional.pad(audio, (0, max(0, target - audio.numel())))[:target]
+        # cached compactly (fp16 mel, 16-bit audio: exact for the corpus' PCM_16 FLAC), and
+        # always returned from that form, so a clip's features never depend on cache state
+        stored = (mel.half(), (audio * PCM_SCALE).round().clamp(-PCM_SCALE, PCM_SCALE - 1).short())
+        self._cache[clip.id] = stored
+        self._cache_bytes += 2 * (mel.numel() + audio.numel())
+        while self._cache_bytes > self._cache_limit and len(self._cache) > 1:
+            _, (old_mel, old_audio) = self._cache.popitem(last=False)
+            self._cache_bytes -= 2 * (old_mel.numel() + old_audio.numel())
+        return stored[0].float(), stored[1].float() / PCM_SCALE
+
+    def batch(self, seed: int, step: int, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """The batch for ``step``: ``(mel (batch, n_mels, seg), audio (batch, seg * hop))``."""
+        rng = np.random.default_rng([seed, step])
+        picks = rng.integers(0, len(self.clips), size=batch_size)
+        draws = rng.random(batch_size)
+        mels, audios = [], []
+        seg, hop, floor = self.segment_frames, self.mel_config.hop_length, np.log(self.mel_config.log_floor)
+        for index, draw in zip(picks, draws):
+            mel, audio = self.clip_features(self.clips[int(index)])
+            frames = mel.shape[1]
+            if frames < seg:
+                mel = torch.nn.functional.pad(mel, (0, seg - frames), value=float(floor))
+                audio = torch.nn.functional.pad(audio, (0, (seg - frames) * hop))
+                start = 0
+            else:
+                start = int(draw * (frames - seg + 1))
+            mels.append(mel[:, start : start + seg])
+            audios.append(audio[start * hop : (start + seg) * hop])
+        return torch.stack(mels), torch.stack(audios)

@@ -1,0 +1,209 @@
+"""The public vocoder: load/save shipped weights, check input mels, synthesise.
+
+Weights ship as ``DIR/vocoder.safetensors`` (fp16) with a model card ``DIR/vocoder.json``
+(``{"config": VocoderConfig dict, "training": ..., "measured": ...}``). Loading upcasts to
+fp32 and refuses weights made for a different mel analysis. No pickles are ever loaded.
+
+>>> vocoder = Vocoder.from_pretrained()          # vocoder/weights/ inside the package
+>>> audio = vocoder(mel)                         # (n_mels, frames) -> (frames * hop,)
+>>> audio = vocoder.synthesize(long_mel)         # chunked, numpy (frames * hop,)
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from tts_moe.audio import MelConfig
+from tts_moe.errors import InputError, ModelNotAvailableError, OutputError
+from vocoder.chunking import DEFAULT_CHUNK_FRAMES, DEFAULT_CROSSFADE_FRAMES, default_overlap, iter_chunks
+from vocoder.config import VocoderConfig, mel_differences
+from vocoder.model import Generator
+
+DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "weights"
+WEIGHTS_NAME, CARD_NAME = "vocoder.safetensors", "vocoder.json"
+# A natural-log magnitude mel never goes below log(floor); allow a little undershoot from a
+# regression model, but values far outside mean a different scale (dB, power, log10, ...).
+UNDERSHOOT, MAX_LOG_MEL = 4.0, 10.0
+
+
+def check_mel(mel: torch.Tensor | np.ndarray, config: VocoderConfig) -> torch.Tensor:
+    """Validate a log-mel and return it as float32 ``(batch, n_mels, frames)``.
+
+    Accepts ``(n_mels, frames)`` or ``(batch, n_mels, frames)``. Raises :class:`InputError`
+    for another shape, zero frames, NaN/Inf, or values outside the natural-log-magnitude range
+    of :class:`tts_moe.audio.MelConfig` (values slightly below the floor are clamped to it).
+    """
+    tensor = torch.as_tensor(mel)
+    if not (tensor.is_floating_point()):
+        raise InputError(f"mel must be a floating-point array, got {tensor.dtype}")
+    if tensor.ndim == 2:
+        tensor = tensor[None]
+    if tensor.ndim != 3 or tensor.shape[1] != config.n_mels:
+        raise InputError(
+            f"mel must have shape (n_mels={config.n_mels}, frames) or (batch, {config.n_mels}, "
+            f"frames), got {tuple(torch.as_tensor(mel).shape)}"
+        )
+    if tensor.shape[0] == 0 or tensor.shape[2] == 0:
+        raise InputError(f"mel has zero frames or an empty batch: shape {tuple(tensor.shape)}")
+    tensor = tensor.float()
+    finite = torch.isfinite(tensor)
+    if not finite.all():
+        bad = (~finite).nonzero()[0].tolist()
+        raise InputError(f"mel holds {int((~finite).sum())} NaN/Inf values (first at batch, "
+                         f"bin, frame = {tuple(bad)})")
+    floor = math.log(config.mel["log_floor"])
+    low, high = float(tensor.min()), float(tensor.max())
+    if low < floor - UNDERSHOOT or high > MAX_LOG_MEL:
+        raise InputError(
+            f"mel values span [{low:.1f}, {high:.1f}] but a natural-log magnitude mel lies in "
+            f"[{floor:.1f}, about 2.5 at full scale]: was it made with tts_moe.audio.log_mel "
+            "(not dB, power or log10)?"
+        )
+    return tensor.clamp(min=floor)
+
+
+class Vocoder:
+    """A generator plus its config; call it on log-mels. Runs under ``inference_mode``."""
+
+    def __init__(self, generator: Generator, card: dict | None = None):
+        self.generator = generator.eval()
+        self.config: VocoderConfig = generator.config
+        self.card = card or {"config": self.config.to_dict()}
+
+    @property
+    def hop_length(self) -> int:
+        return self.config.hop_length
+
+    @property
+    def sample_rate(self) -> int:
+        return self.config.sample_rate
+
+    def __call__(self, mel: torch.Tensor | np.ndarray) -> torch.Tensor:
+        """Whole-utterance synthesis: ``(n_mels, frames)`` -> ``(frames * hop,)``, or
+        ``(batch, n_mels, frames)`` -> ``(batch, frames * hop)``; float32 in [-1, 1].
+
+        Mels of different lengths: pad them to one length with the log floor and cut item
+        ``i`` to ``frames_i * hop`` samples (its last ``receptive_field_frames`` frames then
+        differ slightly from unpadded synthesis)."""
+        squeeze = torch.as_tensor(mel).ndim == 2
+        tensor = check_mel(mel, self.config)
+        with torch.inference_mode():
+            audio = self.generator(tensor).clamp(-1.0, 1.0)
+        return audio[0] if squeeze else audio
+
+    def stream(self, mel: torch.Tensor | np.ndarray, *, chunk_frames: int = DEFAULT_CHUNK_FRAMES,
+               overlap_frames: int | None = None,
+               crossfade_frames: int = DEFAULT_CROSSFADE_FRAMES) -> Iterator[np.ndarray]:
+        """Chunked synthesis of one mel ``(n_mels, frames)``: yields float32 pieces
+        ``(samples,)`` that concatenate to ``frames * hop`` samples (see
+        :mod:`vocoder.chunking`; the default overlap makes it match whole synthesis)."""
+        tensor = check_mel(mel, self.config)
+        if tensor.shape[0] != 1:
+            raise InputError(f"stream() takes one mel (n_mels, frames), got batch {tensor.shape[0]}")
+        if overlap_frames is None:
+            overlap_frames = default_overlap(self.config.receptive_field_frames, crossfade_frames)
+        with torch.inference_mode():
+            for piece in iter_chunks(self.generator, tensor, self.hop_length,
+                                     chunk_frames=chunk_frames, overlap_frames=overlap_frames,
+                                     crossfade_frames=crossfade_frames):
+                yield piece[0].clamp(-1.0, 1.0).numpy()
+
+    def synthesize(self, mel: torch.Tensor | np.ndarray, **chunking) -> np.ndarray:
+        """Chunked synthesis of one mel ``(n_mels, frames)`` -> float32 ``(frames * hop,)``."""
+        return np.concatenate(list(self.stream(mel, **chunking)))
+
+    # ------------------------------------------------------------------ saving and loading
+    def save_pretrained(self, folder: str | os.PathLike, card: dict | None = None) -> Path:
+        """Write fp16 ``vocoder.safetensors`` and the model card ``vocoder.json`` into
+        ``folder`` (created if needed); returns the weights path."""
+        from safetensors.torch import save_file
+
+        folder = Path(folder)
+        card = {**(card or self.card), "config": self.config.to_dict()}
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            weights = {k: v.detach().to(torch.float16).contiguous()
+                       for k, v in self.generator.state_dict().items()}
+            temp = folder / f".{WEIGHTS_NAME}.tmp"
+            save_file(weights, str(temp), metadata={"format": "pt", "dtype": "float16"})
+            os.replace(temp, folder / WEIGHTS_NAME)
+            temp = folder / f".{CARD_NAME}.tmp"
+            temp.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+            os.replace(temp, folder / CARD_NAME)
+        except OSError as error:
+            raise OutputError(f"cannot write vocoder weights to {folder}: {error}") from None
+        self.card = card
+        return folder / WEIGHTS_NAME
+
+    @classmethod
+    def from_pretrained(cls, path: str | os.PathLike | None = None, *,
+                        mel_config: MelConfig = MelConfig(), device: str = "cpu") -> "Vocoder":
+        """Load ``path`` (a folder with vocoder.safetensors + vocoder.json, or the
+        .safetensors file itself; default: the weights shipped in ``vocoder/weights/``).
+
+        Raises :class:`ModelNotAvailableError` when nothing is there and :class:`InputError`
+        when the files are corrupt or the model was trained for a different ``mel_config``.
+        """
+        weights_path, card_path = _resolve(path)
+        card = _read_card(card_path)
+        config = VocoderConfig.from_dict(card["config"])
+        differences = mel_differences(mel_config.to_dict(), config.mel)
+        if differences:
+            raise InputError(
+                f"vocoder {weights_path} was trained for a different mel analysis ("
+                + "; ".join(differences) + "): use a vocoder trained on these mels"
+            )
+        generator = Generator(config)
+        generator.load_state_dict(load_weights(weights_path, generator.state_dict()))
+        return cls(generator.to(device), card)
+
+
+def load_weights(path: Path, expected: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Safetensors ``path`` as fp32 tensors, checked against ``expected`` names and shapes."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    try:
+        tensors = load_file(str(path))
+    except (OSError, SafetensorError) as error:
+        raise InputError(f"cannot read vocoder weights {path}: {error}") from None
+    missing, unexpected = sorted(set(expected) - set(tensors)), sorted(set(tensors) - set(expected))
+    wrong = [k for k in expected.keys() & tensors.keys() if tensors[k].shape != expected[k].shape]
+    if missing or unexpected or wrong:
+        raise InputError(
+            f"vocoder weights {path} do not fit their config: missing {missing[:3]}, "
+            f"unexpected {unexpected[:3]}, wrong shape {sorted(wrong)[:3]}"
+        )
+    return {k: v.float() for k, v in tensors.items()}
+
+
+def _resolve(path: str | os.PathLike | None) -> tuple[Path, Path]:
+    path = Path(path) if path is not None else DEFAULT_WEIGHTS
+    if path.is_dir():
+        weights, card = path / WEIGHTS_NAME, path / CARD_NAME
+    else:
+        weights, card = path, path.with_suffix(".json")
+    if not weights.is_file():
+        hint = (" (no trained vocoder ships yet: train one with `tts-moe vocoder train` and "
+                "`tts-moe vocoder export`)") if path == DEFAULT_WEIGHTS else ""
+        raise ModelNotAvailableError(f"vocoder weights not found: {weights}{hint}")
+    if not card.is_file():
+        raise InputError(f"vocoder model card not found beside {weights}: expected {card}")
+    return weights, card
+
+
+def _read_card(path: Path) -> dict:
+    try:
+        card = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        raise InputError(f"vocoder model card {path} is unreadable: {error}") from None
+    if not isinstance(card, dict) or not isinstance(card.get("config"), dict):
+        raise InputError(f"vocoder model card {path} has no 'config' object")
+    return card

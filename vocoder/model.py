@@ -1,0 +1,139 @@
+"""The generator: a ConvNeXt backbone at mel frame rate and an inverse-STFT head.
+
+All heavy computation runs at frame rate (62.5 frames/s at 16 kHz, hop 256); the only
+sample-rate work is one inverse real FFT per frame and an overlap-add. That is what makes
+this design cheap on CPU compared with upsampling vocoders (HiFi-GAN).
+
+Time alignment: mel frame ``t`` is centred on sample ``t * hop`` (centred analysis, see
+:func:`tts_moe.audio.log_mel`), and the head synthesises one ``n_fft``-long frame centred on
+the same sample. The output covers samples ``[0, frames * hop)``. For a clip of ``L``
+samples, ``frames = L // hop + 1``, so the output is ``frames * hop`` samples: the clip
+length rounded up past the next multiple of ``hop`` (``L < frames * hop <= L + hop``), and
+``output[:L]`` lines up with the clip.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from vocoder.config import VocoderConfig
+
+
+class ConvNeXtBlock(nn.Module):
+    """Depthwise conv -> LayerNorm -> pointwise MLP -> layer scale, with a residual.
+
+    ``(batch, dim, frames)`` -> same shape. Only the depthwise conv mixes frames, so each
+    block widens the receptive field by ``kernel_size // 2`` frames per side.
+    """
+
+    def __init__(self, dim: int, intermediate_dim: int, kernel_size: int, layer_scale: float):
+        super().__init__()
+        self.dwconv = nn.Conv1d(dim, dim, kernel_size, padding=kernel_size // 2, groups=dim)
+        self.norm = nn.LayerNorm(dim, eps=1e-6)
+        self.pwconv1 = nn.Linear(dim, intermediate_dim)
+        self.pwconv2 = nn.Linear(intermediate_dim, dim)
+        self.gamma = nn.Parameter(torch.full((dim,), layer_scale))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        residual = x
+        x = self.dwconv(x).transpose(1, 2)  # (batch, frames, dim)
+        x = self.pwconv2(F.gelu(self.pwconv1(self.norm(x))))
+        return residual + (self.gamma * x).transpose(1, 2)
+
+
+class ISTFTHead(nn.Module):
+    """Per-frame log-magnitude and phase -> waveform by inverse FFT and overlap-add.
+
+    ``(batch, frames, dim)`` -> ``(batch, frames * hop)``. Frame ``t`` is centred on sample
+    ``t * hop``; the sum is divided by the overlap of the squared windows (never zero here
+    because ``n_fft >= 2 * hop``), so the head needs no ``torch.istft`` and exports to ONNX
+    with a matmul DFT if ever needed.
+    """
+
+    def __init__(self, dim: int, n_fft: int, hop: int, max_log_magnitude: float):
+        super().__init__()
+        self.n_fft, self.hop, self.max_log_magnitude = n_fft, hop, max_log_magnitude
+        self.n_bins = n_fft // 2 + 1
+        self.proj = nn.Linear(dim, 2 * self.n_bins)
+        self.register_buffer("window", torch.hann_window(n_fft), persistent=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.proj(x).float().transpose(1, 2)  # (batch, 2 * bins, frames), fp32 always
+        log_mag, phase = x[:, : self.n_bins], x[:, self.n_bins :]
+        magnitude = torch.exp(log_mag.clamp(max=self.max_log_magnitude))
+        spectrum = torch.complex(magnitude * torch.cos(phase), magnitude * torch.sin(phase))
+        frames = torch.fft.irfft(spectrum, n=self.n_fft, dim=1) * self.window[:, None]
+        return overlap_add(frames, self.hop, self.window)
+
+
+def overlap_add(frames: torch.Tensor, hop: int, window: torch.Tensor) -> torch.Tensor:
+    """Overlap-add windowed frames ``(batch, n_fft, count)`` centred on ``t * hop``.
+
+    Returns ``(batch, count * hop)``: sample ``n`` of the result is position ``n`` of the
+    signal whose frame ``t`` is centred on ``t * hop``; normalised by the squared-window sum.
+    """
+    n_fft, count = frames.shape[1], frames.shape[2]
+    full = (count - 1) * hop + n_fft
+    audio = F.fold(frames, output_size=(1, full), kernel_size=(1, n_fft), stride=(1, hop))
+    envelope = F.fold(
+        (window**2)[None, :, None].expand(1, n_fft, count).to(frames.dtype),
+        output_size=(1, full), kernel_size=(1, n_fft), stride=(1, hop),
+    )
+    start = n_fft // 2
+    audio = audio[:, 0, 0, start : start + count * hop]
+    envelope = envelope[:, 0, 0, start : start + count * hop]
+    return audio / envelope.clamp(min=1e-8)
+
+
+class Generator(nn.Module):
+    """Log-mel ``(batch, n_mels, frames)`` -> audio ``(batch, frames * hop)``.
+
+    No normalisation over time or batch anywhere, so the result for one frame depends only
+    on mel frames within ``config.receptive_field_frames`` of it (this is what makes chunked
+    synthesis exact, see :mod:`vocoder.chunking`).
+    """
+
+    def __init__(self, config: VocoderConfig):
+        super().__init__()
+        self.config = config
+        k = config.kernel_size
+        self.embed = nn.Conv1d(config.n_mels, config.dim, k, padding=k // 2)
+        self.norm = nn.LayerNorm(config.dim, eps=1e-6)
+        self.blocks = nn.ModuleList(
+            ConvNeXtBlock(config.dim, config.intermediate_dim, k, 1.0 / config.num_layers)
+            for _ in range(config.num_layers)
+        )
+        self.final_norm = nn.LayerNorm(config.dim, eps=1e-6)
+        self.head = ISTFTHead(config.dim, config.n_fft, config.hop_length, config.max_log_magnitude)
+        self.apply(_init_weights)
+
+    def forward(self, mel: torch.Tensor) -> torch.Tensor:
+        x = self.embed(mel)
+        x = self.norm(x.transpose(1, 2)).transpose(1, 2)
+        for block in self.blocks:
+            x = block(x)
+        return self.head(self.final_norm(x.transpose(1, 2)))
+
+
+def _init_weights(module: nn.Module) -> None:
+    if isinstance(module, (nn.Conv1d, nn.Linear)):
+        nn.init.trunc_normal_(module.weight, std=0.02)
+        nn.init.zeros_(module.bias)
+
+
+def parameter_count(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+def output_samples(frames: int, hop: int) -> int:
+    """Output length of the generator for ``frames`` mel frames."""
+    return frames * hop
+
+
+def frames_for_seconds(seconds: float, sample_rate: int, hop: int) -> int:
+    """Mel frames whose synthesis is about ``seconds`` long (at least one)."""
+    return max(1, math.ceil(seconds * sample_rate / hop))

@@ -1,0 +1,319 @@
+"""The vocoder training loop: mel/STFT reconstruction, then GAN (multi-period +
+multi-resolution discriminators) from ``disc_start_step`` on.
+
+Seeded and resumable: batches are a pure function of ``(seed, step)`` (see
+:mod:`vocoder.dataset`), checkpoints hold fp32 weights and optimizer state
+(:mod:`vocoder.checkpoint`), and the learning rate is a pure function of the step. Logs go
+to ``RUN_DIR/log.jsonl`` (one JSON object per line) and, as text, to stderr.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import torch
+
+from tts_moe.audio import log_mel
+from tts_moe.errors import InputError, OutputError
+from vocoder import losses
+from vocoder.checkpoint import find_checkpoint, load_checkpoint, save_checkpoint
+from vocoder.config import VocoderConfig, preset
+from vocoder.dataset import SegmentDataset, load_corpus_clips
+from vocoder.discriminators import DiscriminatorConfig, Discriminators
+from vocoder.model import Generator, frames_for_seconds, parameter_count
+
+# Options a resumed run keeps from its first start (others may change between sessions).
+CHANGEABLE_ON_RESUME = ("corpus", "run_dir", "steps", "device", "checkpoint_minutes", "max_minutes", "log_every",
+                        "threads", "resume", "init_from")
+
+
+@dataclass
+class TrainOptions:
+    corpus: str
+    run_dir: str
+    steps: int = 20_000
+    batch_size: int = 16
+    segment_seconds: float = 1.0
+    seed: int = 0
+    device: str = "cpu"
+    preset: str = "base"
+    resume: bool = False
+    init_from: str | None = None
+    mel_dir: str | None = None
+    allow_missing_mels: bool = False
+    lr: float = 5e-4
+    lr_min_ratio: float = 0.05
+    warmup_steps: int = 200
+    schedule: str = "cosine"  # or "exponential"
+    betas: tuple[float, float] = (0.8, 0.99)
+    weight_decay: float = 0.01
+    grad_clip: float = 200.0  # ~2x the initial gradient norm of "base" on a teacher corpus (112)
+    disc_start_step: int = 1000
+    disc_batch: int | None = 8  # segments the discriminators see per step (None: all)
+    adversarial: str = "hinge"  # or "lsgan"
+    mel_weight: float = 45.0
+    stft_weight: float = 1.0
+    adv_weight: float = 1.0
+    fm_weight: float = 2.0
+    bf16: bool = False  # autocast the discriminators (the generator gains nothing, see bench)
+    holdout_fraction: float = 0.02
+    holdout_speakers: tuple[str, ...] = ()
+    val_clips: int = 8
+    checkpoint_minutes: float = 15.0
+    max_minutes: float | None = None
+    log_every: int = 10
+    threads: int | None = None
+    discriminator: dict = field(default_factory=lambda: DiscriminatorConfig().to_dict())
+
+
+def learning_rate(options: TrainOptions, step: int) -> float:
+    """Linear warm-up, then cosine (to ``lr * lr_min_ratio`` at ``steps``) or exponential
+    decay (reaching the same ratio at ``steps``)."""
+    if step < options.warmup_steps:
+        return options.lr * (step + 1) / options.warmup_steps
+    span = max(1, options.steps - options.warmup_steps)
+    progress = min(1.0, (step - options.warmup_steps) / span)
+    if options.schedule == "exponential":
+        return options.lr * options.lr_min_ratio**progress
+    low = options.lr * options.lr_min_ratio
+    return low + 0.5 * (options.lr - low) * (1 + math.cos(math.pi * progress))
+
+
+class Trainer:
+    """Holds the models, optimizers and data of one run; :meth:`step` does one update."""
+
+    def __init__(self, options: TrainOptions, config: VocoderConfig, dataset: SegmentDataset):
+        torch.manual_seed(options.seed)
+        self.options, self.config, self.dataset = options, config, dataset
+        device = torch.device(options.device)
+        self.generator = Generator(config).to(device)
+        self.discriminators = Discriminators(DiscriminatorConfig.from_dict(options.discriminator)).to(device)
+        kw = dict(lr=options.lr, betas=tuple(options.betas), weight_decay=options.weight_decay)
+        self.opt_g = torch.optim.AdamW(self.generator.parameters(), **kw)
+        self.opt_d = torch.optim.AdamW(self.discriminators.parameters(), **kw)
+        self.mel_configs = losses.mel_configs(config.mel_config)
+        self.step_index = 0
+
+    def autocast(self):
+        """bf16 autocast for the discriminators when ``bf16`` (the generator always runs in
+        fp32: bench/vocoder.py measured no speed gain from bf16 there)."""
+        if self.options.bf16:
+            return torch.autocast(device_type=torch.device(self.options.device).type, dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
+    def step(self) -> dict[str, float]:
+        """One optimisation step on the batch of ``(seed, step_index)``; returns the losses."""
+        o = self.options
+        mel, audio = self.dataset.batch(o.seed, self.step_index, o.batch_size)
+        mel, audio = mel.to(o.device), audio.to(o.device)
+        lr = learning_rate(o, self.step_index)
+        for optimizer in (self.opt_g, self.opt_d):
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+        fake = self.generator(mel)
+        out = {"lr": lr}
+        adversarial = self.step_index >= o.disc_start_step
+        if adversarial:
+            d_real, d_fake = audio[: o.disc_batch], fake[: o.disc_batch]
+            with self.autocast():
+                real_scores, real_feats = self.discriminators(d_real)
+                fake_scores, _ = self.discriminators(d_fake.detach())
+                loss_d = losses.discriminator_loss(
+                    [s.float() for s in real_scores], [s.float() for s in fake_scores], o.adversarial)
+            self.opt_d.zero_grad(set_to_none=True)
+            loss_d.backward()
+            out["grad_norm_d"] = float(torch.nn.utils.clip_grad_norm_(self.discriminators.parameters(), o.grad_clip))
+            self.opt_d.step()
+            out["loss_d"] = float((loss_d).detach())
+        mel_loss = losses.multi_resolution_mel_loss(fake, audio, self.mel_configs)
+        loss_g = o.mel_weight * mel_loss
+        out["mel"] = float((mel_loss).detach())
+        if o.stft_weight:
+            stft_loss = losses.multi_resolution_stft_loss(fake, audio)
+            loss_g = loss_g + o.stft_weight * stft_loss
+            out["stft"] = float((stft_loss).detach())
+        if adversarial:
+            self.discriminators.requires_grad_(False)  # no weight gradients in the G pass
+            with self.autocast():
+                fake_scores, fake_feats = self.discriminators(d_fake)
+                adv = losses.generator_adversarial_loss([s.float() for s in fake_scores], o.adversarial)
+                fm = losses.feature_matching_loss(
+                    [[f.float() for f in fs] for fs in real_feats], [[f.float() for f in fs] for fs in fake_feats])
+            loss_g = loss_g + o.adv_weight * adv + o.fm_weight * fm
+            out["adv"], out["fm"] = float((adv).detach()), float((fm).detach())
+        self.opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        self.discriminators.requires_grad_(True)
+        out["grad_norm_g"] = float(torch.nn.utils.clip_grad_norm_(self.generator.parameters(), o.grad_clip))
+        self.opt_g.step()
+        out["loss_g"] = float((loss_g).detach())
+        if not all(math.isfinite(v) for v in out.values()):
+            raise FloatingPointError(f"non-finite loss at step {self.step_index}: {out}")
+        self.step_index += 1
+        return out
+
+    def validate(self, data: SegmentDataset, count: int, limit_seconds: float = 10.0) -> dict[str, float]:
+        """Mean log-mel L1 (the vocoder's own analysis) over the first ``count`` clips of
+        ``data``, synthesised whole (up to ``limit_seconds`` each)."""
+        clips = data.clips[:count]
+        if not clips:
+            return {}
+        self.generator.eval()
+        distances = []
+        max_frames = frames_for_seconds(limit_seconds, self.config.sample_rate, self.config.hop_length)
+        with torch.inference_mode():
+            for clip in clips:
+                mel, audio = data.clip_features(clip)
+                mel, audio = mel[:, :max_frames], audio[: max_frames * self.config.hop_length]
+                fake = self.generator(mel[None].to(self.options.device))[0].clamp(-1, 1).cpu()
+                cfg = self.config.mel_config
+                distances.append(float((log_mel(fake, cfg) - log_mel(audio, cfg)).abs().mean()))
+        self.generator.train()
+        return {"val_mel_l1": sum(distances) / len(distances), "val_clips": len(distances)}
+
+    def modules(self) -> dict:
+        return {"generator": self.generator, "discriminator": self.discriminators}
+
+    def optimizers(self) -> dict:
+        return {"generator": self.opt_g, "discriminator": self.opt_d}
+
+
+def _prepare_run(options: TrainOptions, log: Callable[[str], None]) -> tuple[TrainOptions, VocoderConfig, dict]:
+    """Create or reopen the run folder; returns (options, config, saved run info)."""
+    run = Path(options.run_dir)
+    config_path = run / "config.json"
+    if config_path.is_file():
+        if not options.resume:
+            raise InputError(f"{run} already holds a run: pass --resume to continue it or choose a new folder")
+        saved = json.loads(config_path.read_text(encoding="utf-8"))
+        kept = {k: v for k, v in saved["options"].items() if k not in CHANGEABLE_ON_RESUME}
+        changed = [k for k, v in kept.items() if _jsonable(getattr(options, k)) != v]
+        if changed:
+            log(f"resume: keeping the run's own settings for {', '.join(sorted(changed))}")
+        for key, value in kept.items():
+            setattr(options, key, tuple(value) if isinstance(value, list) else value)
+        return options, VocoderConfig.from_dict(saved["vocoder"]), saved
+    if options.resume and run.exists() and any(run.iterdir()):
+        raise InputError(f"--resume: {run} holds no config.json, so it is not a vocoder run folder")
+    if options.init_from:
+        from vocoder.loader import Vocoder
+
+        config = Vocoder.from_pretrained(options.init_from).config
+    else:
+        config = preset(options.preset)
+    try:
+        run.mkdir(parents=True, exist_ok=True)
+        saved = {"vocoder": config.to_dict(), "options": _jsonable(asdict(options))}
+        config_path.write_text(json.dumps(saved, indent=2) + "\n", encoding="utf-8")
+    except OSError as error:
+        raise OutputError(f"cannot create run folder {run}: {error}") from None
+    return options, config, saved
+
+
+def _jsonable(value):
+    return json.loads(json.dumps(value))
+
+
+def train(options: TrainOptions, log: Callable[[str], None] = print) -> dict:
+    """Run (or resume) training until ``options.steps`` or ``max_minutes``; returns the
+    final checkpoint state (step, wall time, validation figures)."""
+    if options.threads:
+        torch.set_num_threads(options.threads)
+    options, config, _ = _prepare_run(options, log)
+    run = Path(options.run_dir)
+    train_clips, held_clips, manifest = load_corpus_clips(
+        options.corpus, holdout_fraction=options.holdout_fraction,
+        holdout_speakers=tuple(options.holdout_speakers))
+    segment = frames_for_seconds(options.segment_seconds, config.sample_rate, config.hop_length)
+    dataset = SegmentDataset(train_clips, config.mel_config, segment, mel_dir=options.mel_dir,
+                             allow_missing_mels=options.allow_missing_mels)
+    held_data = SegmentDataset(held_clips, config.mel_config, segment, mel_dir=options.mel_dir,
+                               allow_missing_mels=True, cache_mb=256) if held_clips else None
+    trainer = Trainer(options, config, dataset)
+    state = {"step": 0, "wall_seconds": 0.0, "validation": []}
+    checkpoint = find_checkpoint(run) if options.resume else None
+    if checkpoint is not None:
+        state = load_checkpoint(checkpoint, trainer.modules(), trainer.optimizers())
+        state.pop("param_groups", None)
+        trainer.step_index = state["step"]
+        log(f"resumed {run} at step {trainer.step_index}")
+    elif options.init_from:
+        from vocoder.loader import Vocoder
+
+        trainer.generator.load_state_dict(Vocoder.from_pretrained(options.init_from).generator.state_dict())
+        log(f"initialised the generator from {options.init_from}")
+    state.update(
+        corpus=str(options.corpus), corpus_kind=manifest.get("kind"),
+        corpus_hours=manifest.get("hours_built"),
+        corpus_speakers=sorted({c.speaker for c in train_clips}),
+        held_out_speakers=sorted({c.speaker for c in held_clips} - {c.speaker for c in train_clips}),
+        train_clips=len(train_clips),
+        held_out_clips=len(held_clips), mel_source=options.mel_dir or "computed (tts_moe.audio.log_mel)",
+        generator_parameters=parameter_count(trainer.generator),
+        discriminator_parameters=parameter_count(trainer.discriminators),
+    )
+    log(f"training {state['generator_parameters'] / 1e6:.2f} M generator parameters on "
+        f"{len(train_clips)} clips ({len(held_clips)} held out), batch {options.batch_size} x "
+        f"{segment} frames, steps {trainer.step_index} -> {options.steps}")
+
+    started = time.perf_counter()
+    session_start_wall = state["wall_seconds"]
+    last_checkpoint = started
+    window: dict[str, tuple[float, int]] = {}  # metric -> (sum, count) since the last log
+    window_steps, window_start = 0, time.perf_counter()
+
+    def save(reason: str) -> None:
+        nonlocal last_checkpoint
+        figures = trainer.validate(held_data, options.val_clips) if held_data else {}
+        state["validation"].append({"step": trainer.step_index, **figures})
+        state.update(step=trainer.step_index,
+                     wall_seconds=session_start_wall + time.perf_counter() - started)
+        save_checkpoint(run, trainer.modules(), trainer.optimizers(), state)
+        last_checkpoint = time.perf_counter()
+        _append_log(run, {"event": "checkpoint", "reason": reason, **state["validation"][-1],
+                          "wall_seconds": round(state["wall_seconds"], 1)})
+        log(f"checkpoint at step {trainer.step_index} ({reason}): {state['validation'][-1]}")
+
+    trainer.generator.train()
+    trainer.discriminators.train()
+    try:
+        while trainer.step_index < options.steps:
+            metrics = trainer.step()
+            window_steps += 1
+            for key, value in metrics.items():
+                total, count = window.get(key, (0.0, 0))
+                window[key] = (total + value, count + 1)
+            if trainer.step_index % options.log_every == 0 or trainer.step_index == options.steps:
+                seconds = time.perf_counter() - window_start
+                record = {"step": trainer.step_index,
+                          **{k: float(f"{t / n:.5g}") for k, (t, n) in window.items()},
+                          "steps_per_s": round(window_steps / seconds, 4),
+                          "wall_seconds": round(session_start_wall + time.perf_counter() - started, 1)}
+                _append_log(run, record)
+                log(" ".join(f"{k}={v}" for k, v in record.items()))
+                window, window_steps, window_start = {}, 0, time.perf_counter()
+            minutes = (time.perf_counter() - started) / 60
+            if options.max_minutes is not None and minutes >= options.max_minutes:
+                save("time limit")
+                return state
+            if (time.perf_counter() - last_checkpoint) / 60 >= options.checkpoint_minutes:
+                save("periodic")
+    except KeyboardInterrupt:
+        save("interrupted")
+        raise
+    save("finished")
+    return state
+
+
+def _append_log(run: Path, record: dict) -> None:
+    try:
+        with (run / "log.jsonl").open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record) + "\n")
+    except OSError as error:
+        raise OutputError(f"cannot append to {run / 'log.jsonl'}: {error}") from None
