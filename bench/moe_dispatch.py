@@ -1,0 +1,101 @@
+"""MoE dispatch benchmark: grouped vs naive mask loop vs a dense FFN of equal active size.
+
+    python -m bench.moe_dispatch [--repeats 7] [--threads 2]
+
+Times one MoE feed-forward layer (training step = forward + backward, and inference) on
+phoneme-level token counts of an acoustic-model batch (16 sentences x ~80 phonemes) and on
+frame-level counts (16 x ~300 frames), with the three implementations side by side in one
+run. Reports the fastest of ``--repeats`` runs (the machine is shared; min is the least
+noisy estimate) and the ratio to the dense layer. Writes bench/results/moe_dispatch.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import torch
+
+from bench.common import Row, print_table, write_results
+from tts_moe.model.moe import DenseFeedForward, MoEConfig, MoEFeedForward
+
+CASES = {"phonemes 16x80": (16, 80), "frames 16x300": (16, 300)}
+
+
+def fastest(fn, repeats: int) -> float:
+    fn()  # warm-up
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def measure(config: MoEConfig, batch: int, length: int, repeats: int) -> dict[str, float]:
+    torch.manual_seed(0)
+    moe = MoEFeedForward(config)
+    dense = DenseFeedForward(config.dim, config.hidden * config.top_k)
+    x = torch.randn(batch, length, config.dim)
+    mask = torch.ones(batch, length, dtype=torch.bool)
+    mask[batch // 2:, int(length * 0.7):] = False  # ragged batch, like real sentences
+
+    def train_step(run):
+        def step():
+            source = x.clone().requires_grad_(True)
+            out = run(source)
+            out.pow(2).mean().backward()
+        return step
+
+    results = {}
+    moe.train()
+    for dispatch in ("grouped", "mask"):
+        results[f"train {dispatch}"] = fastest(
+            train_step(lambda s, d=dispatch: (lambda o, r: o + 0 * r.aux_loss)(*moe(s, mask, dispatch=d))),
+            repeats,
+        )
+    results["train dense"] = fastest(train_step(dense), repeats)
+    moe.eval()
+    with torch.inference_mode():
+        for dispatch in ("grouped", "mask"):
+            results[f"infer {dispatch}"] = fastest(lambda d=dispatch: moe(x, mask, dispatch=d), repeats)
+        results["infer dense"] = fastest(lambda: dense(x), repeats)
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--dim", type=int, default=256)
+    parser.add_argument("--hidden", type=int, default=512, help="hidden width of one expert")
+    parser.add_argument("--experts", type=int, default=8)
+    parser.add_argument("--top-k", type=int, default=2)
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    config = MoEConfig(dim=args.dim, hidden=args.hidden, num_experts=args.experts, top_k=args.top_k)
+    rows, raw = [], {}
+    for name, (batch, length) in CASES.items():
+        timings = measure(config, batch, length, args.repeats)
+        raw[name] = timings
+        for phase in ("train", "infer"):
+            dense = timings[f"{phase} dense"]
+            for kind in ("grouped", "mask", "dense"):
+                seconds = timings[f"{phase} {kind}"]
+                rows.append(Row(f"{name} {phase} {kind}", round(seconds * 1000, 3), "ms"))
+                if kind != "dense":
+                    rows.append(Row(f"{name} {phase} {kind} / dense", round(seconds / dense, 2), "x"))
+            grouped, mask = timings[f"{phase} grouped"], timings[f"{phase} mask"]
+            rows.append(Row(f"{name} {phase} mask / grouped", round(mask / grouped, 2), "x",
+                            "> 1 (grouped faster)", mask > grouped))
+    title = (f"MoE dispatch: dim {args.dim}, expert hidden {args.hidden}, {args.experts} experts, "
+             f"top-{args.top_k}, dense hidden {args.hidden * args.top_k}, {args.threads} threads, "
+             f"min of {args.repeats}")
+    print_table(title, rows)
+    path = write_results("moe_dispatch", title, rows, {"config": config.to_dict(), "seconds": raw})
+    print(f"\nwrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
