@@ -43,3 +43,22 @@ def test_f0_of_a_tone_and_phone_count():
     assert count_phones("həlˈoʊ, wˈɜːld.") == 9
     noise = np.random.default_rng(0).normal(0, 0.1, SAMPLE_RATE).astype(np.float32)
     assert measure(noise, "a")["voiced_fraction"] < 0.2
+
+
+def test_f0_track_accuracy_across_the_range_and_no_voicing_in_noise():
+    import numpy as np
+
+    from tts_moe.corpus.signal import f0_track
+
+    t = np.arange(32000) / 16000
+    for hz in (55, 90, 140, 210, 330, 480):
+        tone = (np.sin(2 * np.pi * hz * t) + 0.5 * np.sin(2 * np.pi * 2 * hz * t)).astype(np.float32)
+        f0, voiced = f0_track(tone)
+        assert voiced.mean() > 0.9
+        assert abs(np.median(f0[voiced]) - hz) < 0.01 * hz
+    noise = np.random.default_rng(0).normal(scale=0.1, size=32000).astype(np.float32)
+    assert f0_track(noise)[1].mean() < 0.05
+    # a tone in the first half only: voicing follows it
+    half = np.where(t < 1.0, np.sin(2 * np.pi * 150 * t), 0.0).astype(np.float32)
+    _, voiced = f0_track(half)
+    assert voiced[10:90].all() and not voiced[115:190].any()
