@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "tts_moe.text.cli",
     "tts_moe.corpus.cli",
     "vocoder.cli",
+    "watermark.cli",
     "watermark.ledger.cli",
 )
 

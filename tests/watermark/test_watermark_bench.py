@@ -1,0 +1,44 @@
+"""Pieces of bench/watermark.py: threshold calibration, edits, figures (no timing asserted)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bench.watermark import SPLICE, bit_accuracy, edit_clip, si_snr, threshold_for_fpr
+from watermark.augment import EDITS
+
+
+def test_threshold_allows_at_most_the_target_false_positive_rate():
+    negatives = list(np.linspace(0.0, 0.5, 2000))
+    threshold = threshold_for_fpr(negatives, 1e-3)
+    assert sum(n >= threshold for n in negatives) <= 2
+    assert threshold <= negatives[-2]  # and no higher than needed
+    small = [0.1, 0.2, 0.3]  # fewer than 1000 negatives: above the highest
+    assert threshold_for_fpr(small, 1e-3) > 0.3
+
+
+def test_every_benchmark_edit_runs_on_a_clip(speech):
+    clip, other = speech(2.0, 0), speech(2.0, 1)
+    for name in [n for n in EDITS if "mp3" not in n and "aac" not in n and "opus" not in n] + [SPLICE]:
+        edited, mask = edit_clip(name, clip, seed=0, unmarked=other)
+        assert edited.dtype == np.float32 and edited.shape == mask.shape and np.isfinite(edited).all()
+    edited, mask = edit_clip(SPLICE, clip, seed=0, unmarked=other)
+    assert mask.mean() == pytest.approx(0.5, abs=1e-3)
+
+
+def test_bit_accuracy_uses_marked_frames():
+    payload = 0xA5A5
+    truth = np.array([(payload >> (15 - i)) & 1 for i in range(16)])
+    logits = np.zeros((16, 10))
+    logits[:, 5:] = np.where(truth, 1.0, -1.0)[:, None]
+    logits[:, :5] = np.where(truth, -5.0, 5.0)[:, None]
+    probs = np.array([0.1] * 5 + [0.9] * 5)
+    assert bit_accuracy(probs, logits, 0.5, payload) == 1.0
+    assert bit_accuracy(probs, logits, 0.95, payload) == 0.0  # nothing marked: all frames
+
+
+def test_si_snr():
+    rng = np.random.default_rng(0)
+    clean = rng.standard_normal(16_000)
+    assert si_snr(clean, clean + 0.1 * rng.standard_normal(16_000)) == pytest.approx(20.0, abs=0.5)

@@ -1,0 +1,198 @@
+"""The watermark networks, built with the ``audioseal`` package's own model builders.
+
+Both networks are AudioSeal's SEANet: the generator is an encoder/decoder that turns audio
+``(batch, 1, time)`` plus a 16-bit message into an additive watermark ``(batch, 1, time)``;
+the detector is an encoder plus a transposed convolution back to the sample rate, giving
+``(batch, 2 + nbits, time)`` logits per sample (channel 1 - channel 0: "marked" logit;
+channels 2..: one logit per payload bit).
+
+``WatermarkConfig`` holds the size knobs we vary for CPU speed; ``official_config()`` is the
+published full size (the package's ``audioseal_wm_16bits`` card, ``norm: none``), used to
+load official checkpoints from disk.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import asdict, dataclass, field, fields
+
+# The package compiles its SEANet blocks lazily unless this is set (minutes on first call).
+os.environ.setdefault("NO_TORCH_COMPILE", "1")
+
+import torch
+
+from tts_moe.errors import InputError, MissingDependencyError
+
+SAMPLE_RATE = 16_000
+NBITS = 16
+
+
+@dataclass(frozen=True)
+class WatermarkConfig:
+    """Size of the generator and detector (both share it). ``hop = prod(ratios)``.
+
+    The default ("compact") was chosen for CPU speed, see watermark/README.md: 8 filters
+    (official 32), dimension 32 (128), 1 LSTM layer (2), and the strides reversed (2, 4, 5, 8)
+    so that the encoder drops to 2 kHz after its first block and the decoder stays at
+    low rates until its last block (official 8, 5, 4, 2: the first block at 8 kHz)."""
+
+    n_filters: int = 8
+    dimension: int = 32
+    lstm: int = 1
+    ratios: tuple[int, ...] = (2, 4, 5, 8)
+    n_residual_layers: int = 1
+    kernel_size: int = 7
+    nbits: int = NBITS
+    sample_rate: int = SAMPLE_RATE
+
+    @property
+    def hop(self) -> int:
+        product = 1
+        for ratio in self.ratios:
+            product *= ratio
+        return product
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["ratios"] = list(self.ratios)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> WatermarkConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise InputError(f"unknown watermark config keys {unknown}: is the model card from a newer version?")
+        data = dict(data)
+        if "ratios" in data:
+            data["ratios"] = tuple(int(r) for r in data["ratios"])
+        return cls(**data)
+
+
+# Candidate sizes measured by bench/watermark.py --configs (see watermark/README.md).
+PRESETS: dict[str, WatermarkConfig] = {
+    "tiny": WatermarkConfig(n_filters=4, dimension=16, lstm=0, ratios=(4, 4), n_residual_layers=1),
+    "compact": WatermarkConfig(),
+    "base": WatermarkConfig(n_filters=16, dimension=64, lstm=1, ratios=(2, 4, 5, 8)),  # more capacity, RTF 0.013
+    "official": WatermarkConfig(n_filters=32, dimension=128, lstm=2, ratios=(8, 5, 4, 2)),
+}
+
+
+def preset(name: str) -> WatermarkConfig:
+    if name not in PRESETS:
+        raise InputError(f"unknown watermark preset {name!r}: use one of {', '.join(PRESETS)}")
+    return PRESETS[name]
+
+
+def official_config() -> WatermarkConfig:
+    """The published AudioSeal 16-bit size (32 filters, dimension 128, 2 LSTM layers)."""
+    return PRESETS["official"]
+
+
+def _audioseal():
+    try:
+        with warnings.catch_warnings():  # the package's torch.jit.script use warns on import
+            warnings.simplefilter("ignore", DeprecationWarning)
+            from audioseal import builder
+    except ImportError as error:  # pragma: no cover - depends on the environment
+        raise MissingDependencyError(
+            f"the watermark needs the 'audioseal' package ({error}): pip install audioseal==0.2.0"
+        ) from None
+    return builder
+
+
+def _seanet(builder, config: WatermarkConfig):
+    return builder.SEANetConfig(
+        channels=1, dimension=config.dimension, n_filters=config.n_filters,
+        n_residual_layers=config.n_residual_layers, ratios=list(config.ratios),
+        activation="ELU", activation_params={"alpha": 1.0}, norm="none", norm_params={},
+        kernel_size=config.kernel_size, last_kernel_size=config.kernel_size,
+        residual_kernel_size=3, dilation_base=2, causal=False, pad_mode="constant",
+        true_skip=True, compress=2, lstm=config.lstm, disable_norm_outer_blocks=0,
+    )
+
+
+def build_generator(config: WatermarkConfig) -> torch.nn.Module:
+    """AudioSeal's generator (``audioseal.builder.create_generator``) for ``config``."""
+    builder = _audioseal()
+    cfg = builder.AudioSealWMConfig(
+        nbits=config.nbits, seanet=_seanet(builder, config),
+        decoder=builder.DecoderConfig(final_activation=None, final_activation_params=None,
+                                      trim_right_ratio=1.0),
+    )
+    return builder.create_generator(cfg)
+
+
+def build_detector(config: WatermarkConfig) -> torch.nn.Module:
+    """AudioSeal's detector (``audioseal.builder.create_detector``) for ``config``."""
+    builder = _audioseal()
+    cfg = builder.AudioSealDetectorConfig(nbits=config.nbits, seanet=_seanet(builder, config))
+    return builder.create_detector(cfg)
+
+
+def parameter_count(module: torch.nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+def message_bits(payload: torch.Tensor, nbits: int = NBITS) -> torch.Tensor:
+    """Integer payloads ``(batch,)`` -> bits ``(batch, nbits)`` (most significant first)."""
+    shifts = torch.arange(nbits - 1, -1, -1, device=payload.device)
+    return (payload.long().unsqueeze(-1) >> shifts) & 1
+
+
+def bits_to_payload(bits: torch.Tensor) -> torch.Tensor:
+    """Bits ``(..., nbits)`` (0/1, most significant first) -> integers ``(...)``."""
+    nbits = bits.shape[-1]
+    weights = 2 ** torch.arange(nbits - 1, -1, -1, device=bits.device)
+    return (bits.long() * weights).sum(-1)
+
+
+def watermark_signal(generator: torch.nn.Module, audio: torch.Tensor, bits: torch.Tensor) -> torch.Tensor:
+    """The additive watermark ``(batch, time)`` for audio ``(batch, time)`` and bits ``(batch, nbits)``."""
+    return generator.get_watermark(audio.unsqueeze(1), message=bits.long())[:, 0, : audio.shape[-1]]
+
+
+def detector_logits(detector: torch.nn.Module, audio: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Raw detector outputs for audio ``(batch, time)``: marked logit ``(batch, time)`` and
+    bit logits ``(batch, nbits, time)`` (positive = bit 1).
+
+    Same weights and the same function as ``detector.detector`` (SEANet encoder, transposed
+    convolution back to samples, 1x1 output convolution), computed faster: the transposed
+    convolution has kernel = stride, so it and the 1x1 convolution fold into one matrix
+    product per encoder frame (torch's CPU kernel for such a transposed convolution is slow).
+    """
+    out = _fused_detector(detector, audio.unsqueeze(1))[..., : audio.shape[-1]]
+    return out[:, 1] - out[:, 0], out[:, 2:]
+
+
+def _fused_detector(detector: torch.nn.Module, audio: torch.Tensor) -> torch.Tensor:
+    """``detector.detector(audio)`` for audio ``(batch, 1, time)`` -> ``(batch, 2 + nbits, frames * hop)``."""
+    encoder, last = detector.detector[0], detector.detector[1]
+    up = encoder.reverse_convolution
+    plain = (up.kernel_size[0] == up.stride[0] and up.padding[0] == 0 and up.output_padding[0] == 0
+             and up.groups == 1 and up.dilation[0] == 1 and last.kernel_size[0] == 1)
+    if not plain:  # pragma: no cover - every AudioSeal detector is plain
+        return detector.detector(audio)
+    hidden = encoder.model(audio)  # (batch, dim, frames)
+    mix = last.weight[:, :, 0]  # (channels, up_channels)
+    weight = torch.einsum("iok,co->ick", up.weight, mix)  # (dim, channels, hop)
+    bias = mix @ up.bias + last.bias  # (channels,)
+    batch, dim, frames = hidden.shape
+    channels, hop = weight.shape[1], weight.shape[2]
+    out = hidden.transpose(1, 2).reshape(-1, dim) @ weight.reshape(dim, -1)  # (batch * frames, channels * hop)
+    out = out.reshape(batch, frames, channels, hop).permute(0, 2, 1, 3).reshape(batch, channels, frames * hop)
+    return out + bias[None, :, None]
+
+
+@dataclass
+class Networks:
+    """A generator/detector pair and the config that built them."""
+
+    config: WatermarkConfig
+    generator: torch.nn.Module = field(repr=False)
+    detector: torch.nn.Module = field(repr=False)
+
+
+def build_networks(config: WatermarkConfig) -> Networks:
+    return Networks(config, build_generator(config), build_detector(config))
