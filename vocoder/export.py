@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from tts_moe.errors import InputError
-from vocoder.checkpoint import find_checkpoint
+from tts_moe.checkpoint import find_checkpoint
 from vocoder.config import VocoderConfig
 from vocoder.loader import Vocoder, load_weights
 from vocoder.model import Generator, parameter_count

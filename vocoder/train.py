@@ -3,7 +3,7 @@ multi-resolution discriminators) from ``disc_start_step`` on.
 
 Seeded and resumable: batches are a pure function of ``(seed, step)`` (see
 :mod:`vocoder.dataset`), checkpoints hold fp32 weights and optimizer state
-(:mod:`vocoder.checkpoint`), and the learning rate is a pure function of the step. Logs go
+(:mod:`tts_moe.checkpoint`), and the learning rate is a pure function of the step. Logs go
 to ``RUN_DIR/log.jsonl`` (one JSON object per line) and, as text, to stderr.
 """
 
@@ -22,7 +22,7 @@ import torch
 from tts_moe.audio import log_mel
 from tts_moe.errors import InputError, OutputError
 from vocoder import losses
-from vocoder.checkpoint import find_checkpoint, load_checkpoint, save_checkpoint
+from tts_moe.checkpoint import find_checkpoint, load_checkpoint, save_checkpoint
 from vocoder.config import VocoderConfig, preset
 from vocoder.dataset import SegmentDataset, load_corpus_clips
 from vocoder.discriminators import DiscriminatorConfig, Discriminators
@@ -240,7 +240,6 @@ def train(options: TrainOptions, log: Callable[[str], None] = print) -> dict:
     checkpoint = find_checkpoint(run) if options.resume else None
     if checkpoint is not None:
         state = load_checkpoint(checkpoint, trainer.modules(), trainer.optimizers())
-        state.pop("param_groups", None)
         trainer.step_index = state["step"]
         log(f"resumed {run} at step {trainer.step_index}")
     elif options.init_from:

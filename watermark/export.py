@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tts_moe.errors import InputError
-from watermark.checkpoint import find_checkpoint, load_checkpoint
+from tts_moe.checkpoint import find_checkpoint, load_checkpoint
 from watermark.model import WatermarkConfig, build_networks, parameter_count
 from watermark.watermarker import DEFAULT_THRESHOLD, Watermarker
 
@@ -30,7 +30,7 @@ def export_run(run_dir: str | os.PathLike, to: str | os.PathLike, *,
         raise InputError(f"{run} has no checkpoint yet: train first (`tts-moe watermark train`)")
     saved = json.loads((run / "config.json").read_text(encoding="utf-8"))
     networks = build_networks(WatermarkConfig.from_dict(saved["watermark"]))
-    state = load_checkpoint(checkpoint, {"generator": networks.generator, "detector": networks.detector}, None)
+    state = load_checkpoint(checkpoint, {"generator": networks.generator, "detector": networks.detector}, {})
     options = saved.get("options", {})
     card = {
         "model": "tts-moe watermark: AudioSeal architecture (SEANet generator + detector), "

@@ -29,7 +29,7 @@ import torch
 from tts_moe.errors import InputError, OutputError
 from watermark import losses
 from watermark.augment import TrainingPolicy
-from watermark.checkpoint import find_checkpoint, load_checkpoint, save_checkpoint
+from tts_moe.checkpoint import find_checkpoint, load_checkpoint, save_checkpoint
 from watermark.data import Segments, corpus_paths
 from watermark.model import (
     WatermarkConfig,
@@ -229,7 +229,7 @@ def train(options: TrainOptions, log: Callable[[str], None] = print) -> dict:
     state = {"step": 0, "wall_seconds": 0.0, "validation": []}
     checkpoint = find_checkpoint(run) if options.resume else None
     if checkpoint is not None:
-        state = load_checkpoint(checkpoint, trainer.modules(), trainer.optimizer)
+        state = load_checkpoint(checkpoint, trainer.modules(), {"watermark": trainer.optimizer})
         trainer.step_index = state["step"]
         log(f"resumed {run} at step {trainer.step_index}")
     elif options.init_from:
@@ -254,7 +254,7 @@ def train(options: TrainOptions, log: Callable[[str], None] = print) -> dict:
         nonlocal last_checkpoint
         state["validation"].append({"step": trainer.step_index, **trainer.validate(held)})
         state.update(step=trainer.step_index, wall_seconds=session_wall + time.perf_counter() - started)
-        save_checkpoint(run, trainer.modules(), trainer.optimizer, state)
+        save_checkpoint(run, trainer.modules(), {"watermark": trainer.optimizer}, state)
         last_checkpoint = time.perf_counter()
         _append_log(run, {"event": "checkpoint", "reason": reason, **state["validation"][-1],
                           "wall_seconds": round(state["wall_seconds"], 1)})

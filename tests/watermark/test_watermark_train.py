@@ -46,7 +46,7 @@ def test_resume_continues_exactly(corpus, tmp_path):
     messages = []
     state = train(options(corpus, tmp_path / "split", steps=3, resume=True), log=messages.append)
     assert state["step"] == 3 and any("resumed" in m and "step 2" in m for m in messages)
-    for name in ("generator", "detector", "optimizer"):
+    for name in ("generator", "detector", "optim_watermark"):
         a = load_file(str(tmp_path / "straight" / "checkpoint" / f"{name}.safetensors"))
         b = load_file(str(tmp_path / "split" / "checkpoint" / f"{name}.safetensors"))
         assert a.keys() == b.keys()

@@ -1,11 +1,10 @@
 """Resumable training checkpoints without pickles: tensors in safetensors, scalars in JSON.
 
-Layout of ``RUN_DIR/checkpoint/``::
+Shared by every training loop (vocoder, watermark, acoustic). Layout of
+``RUN_DIR/checkpoint/``, for modules ``{NAME: module}`` and optimizers ``{OPT: optimizer}``::
 
-    generator.safetensors       fp32 generator weights
-    discriminator.safetensors   fp32 discriminator weights
-    optim_generator.safetensors / optim_discriminator.safetensors
-                                optimizer state tensors, keys "PARAM_INDEX.NAME"
+    NAME.safetensors            fp32 weights of each module (e.g. generator, discriminator)
+    optim_OPT.safetensors       optimizer state tensors, keys "PARAM_INDEX.NAME"
     state.json                  step, wall time, validation figures, optimizer param groups
 
 A new checkpoint is written to a temporary folder and swapped in with renames, so a crash
@@ -85,7 +84,8 @@ def find_checkpoint(run_dir: Path) -> Path | None:
 
 def load_checkpoint(folder: Path, modules: dict[str, torch.nn.Module],
                     optimizers: dict[str, torch.optim.Optimizer]) -> dict:
-    """Restore modules and optimizers in place from ``folder``; return the state dict."""
+    """Restore modules and optimizers in place from ``folder``; return the saved state
+    (without the optimizers' param groups, which live in the optimizers again)."""
     try:
         state = json.loads((folder / "state.json").read_text(encoding="utf-8"))
         for name, module in modules.items():
@@ -95,4 +95,5 @@ def load_checkpoint(folder: Path, modules: dict[str, torch.nn.Module],
             restore_optimizer(optimizer, tensors, state["param_groups"][name])
     except (OSError, json.JSONDecodeError, SafetensorError, KeyError, RuntimeError, ValueError) as error:
         raise InputError(f"cannot resume from {folder}: checkpoint incomplete or corrupt ({error})") from None
+    state.pop("param_groups", None)
     return state
