@@ -36,9 +36,10 @@ stamp=".venv/.tts-moe-installed"
 want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
 if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
   echo "setup: installing Python packages into .venv (torch is large: the first run takes minutes)"
-  .venv/bin/python -m pip install --quiet --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
-  .venv/bin/python -m pip install --quiet -e ".[dev,bench]" 2>&1 | grep -v "^WARNING: Location" || true
-  .venv/bin/python -c "import tts_moe, torch, torchaudio" \
+  .venv/bin/python -m pip install --quiet --upgrade pip || true
+  .venv/bin/python -m pip install --quiet -e ".[dev,bench]" \
+    || { echo "setup: ERROR: pip could not install the project (see its output above)" >&2; exit 3; }
+  .venv/bin/python -c "import tts_moe, torch, torchaudio, pocketsphinx" \
     || { echo "setup: ERROR: the Python install failed (see pip's output above)" >&2; exit 3; }
   echo "$want" > "$stamp"
 fi

@@ -1,3 +1,12 @@
 """tts-moe: mixture-of-experts text-to-speech with watermarked, consent-tracked output."""
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    """``from tts_moe import Synthesizer`` without importing torch for every ``import tts_moe``."""
+    if name in ("Synthesizer", "SynthesisResult"):
+        from tts_moe import synthesis
+
+        return getattr(synthesis, name)
+    raise AttributeError(f"module 'tts_moe' has no attribute {name!r}")

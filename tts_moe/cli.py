@@ -17,11 +17,14 @@ from tts_moe.errors import TTSMoeError
 
 COMMAND_MODULES = (
     "tts_moe.synth_cli",
+    "tts_moe.train_cli",
+    "tts_moe.acoustic.cli",
     "tts_moe.text.cli",
     "tts_moe.corpus.cli",
     "vocoder.cli",
     "watermark.cli",
     "watermark.ledger.cli",
+    "watermark.verify_cli",
 )
 
 

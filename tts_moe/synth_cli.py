@@ -1,9 +1,8 @@
 """``tts-moe synth``: a script in, one watermarked, ledger-logged audio file out.
 
-The text front end runs now; the acoustic model, vocoder, watermark and ledger stages join
-as they land (issues 3-7). Until a trained acoustic model ships, the command reads and
-checks the whole script, then stops with exit code 4 and says so; it never writes a file
-that is not watermarked and logged.
+All work goes through :class:`tts_moe.synthesis.Synthesizer`; when a model (acoustic,
+vocoder or watermark) is missing the command stops with exit code 4 before writing anything:
+there is no unwatermarked fallback.
 """
 
 from __future__ import annotations
@@ -14,9 +13,9 @@ import sys
 from pathlib import Path
 
 from tts_moe.audio import FORMATS, format_for_path
-from tts_moe.errors import InputError, ModelNotAvailableError, OutputError, TextError
+from tts_moe.errors import InputError, OutputError, TextError
+from tts_moe.limits import MAX_SCRIPT_BYTES
 
-MAX_SCRIPT_BYTES = 20 * 1024 * 1024
 
 
 def read_script(source: str) -> str:
@@ -58,39 +57,94 @@ def check_output_path(out: Path, format: str | None) -> str:
     return name
 
 
+def _parse_bias(values: list[str]) -> dict[int, float]:
+    bias = {}
+    for value in values or []:
+        expert, _, amount = value.partition("=")
+        try:
+            bias[int(expert)] = float(amount) if amount else 10.0
+        except ValueError:
+            raise InputError(f"--expert-bias takes EXPERT=AMOUNT (e.g. 3=2.5), got {value!r}") from None
+    return bias
+
+
+def _parse_mix(value: str | None) -> tuple[str, float] | None:
+    if not value:
+        return None
+    style, _, weight = value.partition(":")
+    try:
+        return style, float(weight) if weight else 0.5
+    except ValueError:
+        raise InputError(f"--mix takes STYLE[:WEIGHT] (e.g. whisper:0.3), got {value!r}") from None
+
+
 def run(args: argparse.Namespace) -> int:
-    from tts_moe.text import TextFrontend
+    from tts_moe.script import format_for_path as script_format_for_path, parse_script
+    from tts_moe.synthesis import Synthesizer
+    from tts_moe.synthesis.subtitles import write_subtitles
 
     out = Path(args.output)
     check_output_path(out, args.format)
-    script = read_script(args.script)
-    utterances = TextFrontend().prepare(script)
-    phonemes = sum(len(u.ids) for u in utterances)
-    summary = {"sentences": len(utterances), "phonemes": phonemes, "output": str(out)}
+    text = read_script(args.script)
+    script_format = args.script_format or ("auto" if args.script == "-" else script_format_for_path(args.script))
+    script = parse_script(text, script_format)  # markup errors (exit 2) before any model loads
+    synth = Synthesizer.from_pretrained(args.acoustic, args.vocoder, args.watermark, ledger_path=args.ledger,
+                                        keep_routing=False)
+    result = synth.synthesize(
+        script, out, text=text, voice=args.voice, style=args.style, script_format=script_format, rate=args.rate,
+        pitch=args.pitch, pitch_range=args.pitch_range, volume=args.volume, style_mix=_parse_mix(args.mix),
+        expert_bias=_parse_bias(args.expert_bias), dense=args.dense, audio_format=args.format,
+        store_text=args.store_text, progress=None if not args.quiet else False)
+    report = result.to_dict()
+    if args.subtitles:
+        cues = result.word_cues if args.word_level else result.cues
+        target = out.with_suffix(f".{args.subtitles}")
+        write_subtitles(target, cues, args.subtitles)
+        report["subtitles"] = str(target)
     if args.json:
-        print(json.dumps({"read": summary}))
+        print(json.dumps(report, indent=2))
     else:
-        print(f"read {len(utterances)} sentences ({phonemes} phoneme symbols)", file=sys.stderr)
-    raise ModelNotAvailableError(
-        "no trained acoustic model ships yet, so no audio was written. The text front end "
-        "read the whole script; synthesis, watermarking and the ledger arrive with the "
-        "acoustic model, vocoder and watermark (see the README's status table)."
-    )
+        minutes = result.duration / 60
+        total = result.stage_seconds.get("total", 0.0)
+        print(f"wrote {out} ({minutes:.1f} min, {len(result.cues)} sentences, watermark payload {result.payload}, "
+              f"ledger clip {result.clip_id[:12]}; real-time factor {total / max(result.duration, 1e-9):.3f})",
+              file=sys.stderr)
+        if args.subtitles:
+            print(f"wrote {report['subtitles']}", file=sys.stderr)
+    return 0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "synth",
         help="synthesise a script (text file or '-' for stdin) into one audio file",
-        description="Turn a long-form script into one watermarked, ledger-logged audio file.",
+        description="Turn a long-form script (plain text, Markdown or SSML; dialogue tags switch "
+                    "voice and style) into one watermarked, ledger-logged audio file.",
     )
     parser.add_argument("script", help="script file (UTF-8 text) or '-' for standard input")
     parser.add_argument("-o", "--output", required=True, help="output audio file")
-    parser.add_argument("--voice", default=None, help="voice name (see 'tts-moe voices list')")
-    parser.add_argument("--style", default=None, help="style name, e.g. neutral, fast, whisper")
-    parser.add_argument(
-        "--format", choices=sorted(FORMATS), default=None,
-        help="output format (default: from the output file's extension)",
-    )
+    parser.add_argument("--voice", default=None, help="voice name (default: the model's preferred voice)")
+    parser.add_argument("--style", default=None, help="style name, e.g. neutral, fast, slow, high, low, wide, "
+                        "monotone, whisper")
+    parser.add_argument("--format", choices=sorted(FORMATS), default=None,
+                        help="output format (default: from the output file's extension)")
+    parser.add_argument("--script-format", choices=("auto", "text", "markdown", "ssml"), default=None,
+                        help="how to read the script (default: from its extension, else by content)")
+    parser.add_argument("--subtitles", choices=("srt", "vtt"), help="also write OUTPUT.srt or OUTPUT.vtt")
+    parser.add_argument("--word-level", action="store_true", help="subtitles per word instead of per sentence")
+    parser.add_argument("--rate", type=float, default=1.0, help="speaking-rate multiplier (default 1.0)")
+    parser.add_argument("--pitch", type=float, default=0.0, help="pitch shift in semitones (default 0)")
+    parser.add_argument("--pitch-range", type=float, default=1.0, help="pitch movement scale (0 = monotone)")
+    parser.add_argument("--volume", type=float, default=0.0, help="gain in dB (default 0)")
+    parser.add_argument("--mix", metavar="STYLE[:WEIGHT]", help="blend a second style into --style")
+    parser.add_argument("--expert-bias", action="append", metavar="EXPERT=AMOUNT",
+                        help="add AMOUNT to an expert's gate logit (repeatable; large forces it)")
+    parser.add_argument("--dense", action="store_true", help="run every expert (dense fallback path)")
+    parser.add_argument("--ledger", help="provenance ledger file (default: $TTS_MOE_LEDGER or the user data folder)")
+    parser.add_argument("--store-text", action="store_true", help="keep the script text in the ledger (off: hash only)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--acoustic", metavar="PATH", help="acoustic model weights (default: shipped)")
+    parser.add_argument("--vocoder", metavar="PATH", help="vocoder weights (default: shipped)")
+    parser.add_argument("--watermark", metavar="PATH", help="watermark weights (default: shipped)")
     parser.add_argument("--json", action="store_true", help="machine-readable report on stdout")
     parser.set_defaults(func=run)

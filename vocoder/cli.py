@@ -20,8 +20,36 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "inverse-STFT head, trained adversarially on a teacher corpus.",
     )
 
+    add_train_parser(commands)
+
+    export = commands.add_parser(
+        "export", help="write a run's generator as fp16 safetensors + model card",
+        description="Export RUN_DIR's latest checkpoint to DIR/vocoder.safetensors (fp16) and "
+                    "DIR/vocoder.json (config, training data, steps, wall time, figures).",
+    )
+    export.add_argument("run_dir", metavar="RUN_DIR", type=Path, help="a `vocoder train` run folder")
+    export.add_argument("--to", required=True, type=Path, metavar="DIR", help="output folder, e.g. vocoder/weights/")
+    export.add_argument("--json", action="store_true", help="print the model card as JSON")
+    export.set_defaults(func=_export)
+
+    copy = commands.add_parser(
+        "copy-synth", help="measure mel -> vocoder round trip of a clip (writes no audio)",
+        description="Developer diagnostic: analyse IN (log-mel), resynthesise it with the "
+                    "vocoder and with Griffin-Lim, and report mel distance (and PESQ/STOI when "
+                    "installed). It deliberately writes NO audio: every synthesis path of the "
+                    "toolkit must watermark, and this one cannot yet. Figures are printed and "
+                    "saved to bench/results/vocoder_copy_synth.json.",
+    )
+    copy.add_argument("audio", metavar="IN", type=Path, help="audio file (any rate; resampled to 16 kHz)")
+    copy.add_argument("--weights", metavar="PATH", help="vocoder folder or .safetensors (default: shipped)")
+    copy.add_argument("--json", action="store_true", help="machine-readable output")
+    copy.set_defaults(func=_copy_synth)
+
+
+def add_train_parser(commands: argparse._SubParsersAction, name: str = "train") -> argparse.ArgumentParser:
+    """The training subcommand (also reachable as `tts-moe train vocoder`)."""
     train = commands.add_parser(
-        "train", help="train (or resume) a vocoder on a corpus folder",
+        name, help="train (or resume) a vocoder on a corpus folder",
         description="Train on random segments of a corpus built by `tts-moe corpus build`. "
                     "Writes RUN_DIR/config.json, RUN_DIR/log.jsonl (losses, steps/s) and a "
                     "resumable checkpoint (safetensors + JSON) every --checkpoint-minutes.",
@@ -53,29 +81,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--seed", type=int, default=0, help="seed of initialisation and batches (default 0)")
     train.add_argument("--json", action="store_true", help="print the final state as JSON")
     train.set_defaults(func=_train)
-
-    export = commands.add_parser(
-        "export", help="write a run's generator as fp16 safetensors + model card",
-        description="Export RUN_DIR's latest checkpoint to DIR/vocoder.safetensors (fp16) and "
-                    "DIR/vocoder.json (config, training data, steps, wall time, figures).",
-    )
-    export.add_argument("run_dir", metavar="RUN_DIR", type=Path, help="a `vocoder train` run folder")
-    export.add_argument("--to", required=True, type=Path, metavar="DIR", help="output folder, e.g. vocoder/weights/")
-    export.add_argument("--json", action="store_true", help="print the model card as JSON")
-    export.set_defaults(func=_export)
-
-    copy = commands.add_parser(
-        "copy-synth", help="measure mel -> vocoder round trip of a clip (writes no audio)",
-        description="Developer diagnostic: analyse IN (log-mel), resynthesise it with the "
-                    "vocoder and with Griffin-Lim, and report mel distance (and PESQ/STOI when "
-                    "installed). It deliberately writes NO audio: every synthesis path of the "
-                    "toolkit must watermark, and this one cannot yet. Figures are printed and "
-                    "saved to bench/results/vocoder_copy_synth.json.",
-    )
-    copy.add_argument("audio", metavar="IN", type=Path, help="audio file (any rate; resampled to 16 kHz)")
-    copy.add_argument("--weights", metavar="PATH", help="vocoder folder or .safetensors (default: shipped)")
-    copy.add_argument("--json", action="store_true", help="machine-readable output")
-    copy.set_defaults(func=_copy_synth)
+    return train
 
 
 def _train(args: argparse.Namespace) -> int:

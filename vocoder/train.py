@@ -10,18 +10,16 @@ to ``RUN_DIR/log.jsonl`` (one JSON object per line) and, as text, to stderr.
 from __future__ import annotations
 
 import contextlib
-import json
 import math
-import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 import torch
 
 from tts_moe.audio import log_mel
-from tts_moe.errors import InputError, OutputError
 from vocoder import losses
+from tts_moe.training import create_run, reopen_run, training_loop
 from tts_moe.checkpoint import find_checkpoint, load_checkpoint, save_checkpoint
 from vocoder.config import VocoderConfig, preset
 from vocoder.dataset import SegmentDataset, load_corpus_clips
@@ -187,37 +185,17 @@ class Trainer:
 def _prepare_run(options: TrainOptions, log: Callable[[str], None]) -> tuple[TrainOptions, VocoderConfig, dict]:
     """Create or reopen the run folder; returns (options, config, saved run info)."""
     run = Path(options.run_dir)
-    config_path = run / "config.json"
-    if config_path.is_file():
-        if not options.resume:
-            raise InputError(f"{run} already holds a run: pass --resume to continue it or choose a new folder")
-        saved = json.loads(config_path.read_text(encoding="utf-8"))
-        kept = {k: v for k, v in saved["options"].items() if k not in CHANGEABLE_ON_RESUME}
-        changed = [k for k, v in kept.items() if _jsonable(getattr(options, k)) != v]
-        if changed:
-            log(f"resume: keeping the run's own settings for {', '.join(sorted(changed))}")
-        for key, value in kept.items():
-            setattr(options, key, tuple(value) if isinstance(value, list) else value)
+    saved = reopen_run(run, options, CHANGEABLE_ON_RESUME, "vocoder", log)
+    if saved is not None:
         return options, VocoderConfig.from_dict(saved["vocoder"]), saved
-    if options.resume and run.exists() and any(run.iterdir()):
-        raise InputError(f"--resume: {run} holds no config.json, so it is not a vocoder run folder")
     if options.init_from:
         from vocoder.loader import Vocoder
 
         config = Vocoder.from_pretrained(options.init_from).config
     else:
         config = preset(options.preset)
-    try:
-        run.mkdir(parents=True, exist_ok=True)
-        saved = {"vocoder": config.to_dict(), "options": _jsonable(asdict(options))}
-        config_path.write_text(json.dumps(saved, indent=2) + "\n", encoding="utf-8")
-    except OSError as error:
-        raise OutputError(f"cannot create run folder {run}: {error}") from None
+    saved = create_run(run, options, "vocoder", config.to_dict())
     return options, config, saved
-
-
-def _jsonable(value):
-    return json.loads(json.dumps(value))
 
 
 def train(options: TrainOptions, log: Callable[[str], None] = print) -> dict:
@@ -261,58 +239,11 @@ def train(options: TrainOptions, log: Callable[[str], None] = print) -> dict:
         f"{len(train_clips)} clips ({len(held_clips)} held out), batch {options.batch_size} x "
         f"{segment} frames, steps {trainer.step_index} -> {options.steps}")
 
-    started = time.perf_counter()
-    session_start_wall = state["wall_seconds"]
-    last_checkpoint = started
-    window: dict[str, tuple[float, int]] = {}  # metric -> (sum, count) since the last log
-    window_steps, window_start = 0, time.perf_counter()
-
-    def save(reason: str) -> None:
-        nonlocal last_checkpoint
-        figures = trainer.validate(held_data, options.val_clips) if held_data else {}
-        state["validation"].append({"step": trainer.step_index, **figures})
-        state.update(step=trainer.step_index,
-                     wall_seconds=session_start_wall + time.perf_counter() - started)
-        save_checkpoint(run, trainer.modules(), trainer.optimizers(), state)
-        last_checkpoint = time.perf_counter()
-        _append_log(run, {"event": "checkpoint", "reason": reason, **state["validation"][-1],
-                          "wall_seconds": round(state["wall_seconds"], 1)})
-        log(f"checkpoint at step {trainer.step_index} ({reason}): {state['validation'][-1]}")
-
     trainer.generator.train()
     trainer.discriminators.train()
-    try:
-        while trainer.step_index < options.steps:
-            metrics = trainer.step()
-            window_steps += 1
-            for key, value in metrics.items():
-                total, count = window.get(key, (0.0, 0))
-                window[key] = (total + value, count + 1)
-            if trainer.step_index % options.log_every == 0 or trainer.step_index == options.steps:
-                seconds = time.perf_counter() - window_start
-                record = {"step": trainer.step_index,
-                          **{k: float(f"{t / n:.5g}") for k, (t, n) in window.items()},
-                          "steps_per_s": round(window_steps / seconds, 4),
-                          "wall_seconds": round(session_start_wall + time.perf_counter() - started, 1)}
-                _append_log(run, record)
-                log(" ".join(f"{k}={v}" for k, v in record.items()))
-                window, window_steps, window_start = {}, 0, time.perf_counter()
-            minutes = (time.perf_counter() - started) / 60
-            if options.max_minutes is not None and minutes >= options.max_minutes:
-                save("time limit")
-                return state
-            if (time.perf_counter() - last_checkpoint) / 60 >= options.checkpoint_minutes:
-                save("periodic")
-    except KeyboardInterrupt:
-        save("interrupted")
-        raise
-    save("finished")
-    return state
-
-
-def _append_log(run: Path, record: dict) -> None:
-    try:
-        with (run / "log.jsonl").open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(record) + "\n")
-    except OSError as error:
-        raise OutputError(f"cannot append to {run / 'log.jsonl'}: {error}") from None
+    return training_loop(
+        run=run, steps=options.steps, step=trainer.step, step_index=lambda: trainer.step_index,
+        validate=lambda: trainer.validate(held_data, options.val_clips) if held_data else {},
+        save=lambda st: save_checkpoint(run, trainer.modules(), trainer.optimizers(), st), state=state,
+        log_every=options.log_every, checkpoint_minutes=options.checkpoint_minutes,
+        max_minutes=options.max_minutes, log=log)

@@ -20,32 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "SEANet generator and detector at 16 kHz, trained by this toolkit.",
     )
 
-    train = commands.add_parser(
-        "train", help="train (or resume) the watermark networks on a corpus folder",
-        description="Train generator and detector jointly on random speech segments of a corpus "
-                    "built by `tts-moe corpus build`, with random edits (codecs via ffmpeg, "
-                    "filters, noise, speed, echo, volume, cropping, splicing). Writes "
-                    "RUN_DIR/config.json, RUN_DIR/log.jsonl and a resumable checkpoint "
-                    "(safetensors + JSON) every --checkpoint-minutes.",
-    )
-    train.add_argument("corpus", metavar="CORPUS_DIR", type=Path, help="training corpus folder")
-    train.add_argument("--out", required=True, type=Path, metavar="RUN_DIR", help="run folder")
-    train.add_argument("--steps", type=int, default=20_000, help="total optimizer steps (default 20000)")
-    train.add_argument("--batch", type=int, default=16, help="segments per batch (default 16)")
-    train.add_argument("--segment-seconds", type=float, default=1.0, help="segment length (default 1.0)")
-    train.add_argument("--preset", default="compact", help="network size: compact (default; RTF 0.008), base (RTF 0.013), tiny (tests) or official")
-    train.add_argument("--resume", action="store_true", help="continue the run in RUN_DIR from its checkpoint")
-    train.add_argument("--init-from", metavar="PATH", help="start from exported watermark weights (folder or .safetensors)")
-    train.add_argument("--lr", type=float, default=5e-4, help="peak learning rate (default 5e-4)")
-    train.add_argument("--no-codecs", action="store_true", help="skip the ffmpeg codec edits (faster, less robust)")
-    train.add_argument("--bf16", action="store_true", help="bf16 autocast for the two networks")
-    train.add_argument("--checkpoint-minutes", type=float, default=10.0, help="checkpoint interval (default 10)")
-    train.add_argument("--max-minutes", type=float, help="stop (with a checkpoint) after this many minutes")
-    train.add_argument("--log-every", type=int, default=10, help="steps per log line (default 10)")
-    train.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
-    train.add_argument("--seed", type=int, default=0, help="seed of initialisation, batches and edits (default 0)")
-    train.add_argument("--json", action="store_true", help="print the final state as JSON")
-    train.set_defaults(func=_train)
+    add_train_parser(commands)
 
     export = commands.add_parser(
         "export", help="write a run's networks as fp16 safetensors + model card",
@@ -78,6 +53,37 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     detect.add_argument("--frames", action="store_true", help="with --json: include per-frame probabilities")
     detect.add_argument("--json", action="store_true", help="machine-readable output")
     detect.set_defaults(func=_detect)
+
+
+def add_train_parser(commands: argparse._SubParsersAction, name: str = "train") -> argparse.ArgumentParser:
+    """The training subcommand (also reachable as `tts-moe train watermark`)."""
+    train = commands.add_parser(
+        name, help="train (or resume) the watermark networks on a corpus folder",
+        description="Train generator and detector jointly on random speech segments of a corpus "
+                    "built by `tts-moe corpus build`, with random edits (codecs via ffmpeg, "
+                    "filters, noise, speed, echo, volume, cropping, splicing). Writes "
+                    "RUN_DIR/config.json, RUN_DIR/log.jsonl and a resumable checkpoint "
+                    "(safetensors + JSON) every --checkpoint-minutes.",
+    )
+    train.add_argument("corpus", metavar="CORPUS_DIR", type=Path, help="training corpus folder")
+    train.add_argument("--out", required=True, type=Path, metavar="RUN_DIR", help="run folder")
+    train.add_argument("--steps", type=int, default=20_000, help="total optimizer steps (default 20000)")
+    train.add_argument("--batch", type=int, default=16, help="segments per batch (default 16)")
+    train.add_argument("--segment-seconds", type=float, default=1.0, help="segment length (default 1.0)")
+    train.add_argument("--preset", default="compact", help="network size: compact (default; RTF 0.008), base (RTF 0.013), tiny (tests) or official")
+    train.add_argument("--resume", action="store_true", help="continue the run in RUN_DIR from its checkpoint")
+    train.add_argument("--init-from", metavar="PATH", help="start from exported watermark weights (folder or .safetensors)")
+    train.add_argument("--lr", type=float, default=1e-3, help="peak learning rate (default 1e-3)")
+    train.add_argument("--no-codecs", action="store_true", help="skip the ffmpeg codec edits (faster, less robust)")
+    train.add_argument("--bf16", action="store_true", help="bf16 autocast for the two networks")
+    train.add_argument("--checkpoint-minutes", type=float, default=10.0, help="checkpoint interval (default 10)")
+    train.add_argument("--max-minutes", type=float, help="stop (with a checkpoint) after this many minutes")
+    train.add_argument("--log-every", type=int, default=10, help="steps per log line (default 10)")
+    train.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
+    train.add_argument("--seed", type=int, default=0, help="seed of initialisation, batches and edits (default 0)")
+    train.add_argument("--json", action="store_true", help="print the final state as JSON")
+    train.set_defaults(func=_train)
+    return train
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -134,6 +140,7 @@ def _embed(args: argparse.Namespace) -> int:
 
 def _detect(args: argparse.Namespace) -> int:
     from tts_moe.audio import load_audio
+    from watermark.verify import detection_lines
     from watermark.watermarker import Watermarker
 
     marker = Watermarker.from_pretrained(args.weights)
@@ -141,11 +148,6 @@ def _detect(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"input": str(args.audio), **found.to_dict(frames=args.frames)}))
     else:
-        verdict = "watermarked" if found.detected else "no watermark found"
-        print(f"{args.audio}: {verdict} (probability {found.probability:.3f}, threshold {found.threshold:.3f})")
-        print(f"  marked fraction {found.marked_fraction:.2f}; segments "
-              + (", ".join(f"{a:.2f}-{b:.2f} s" for a, b in found.segments) or "none"))
-        if found.payload is not None:
-            print(f"  payload {found.payload} (mean bit confidence "
-                  f"{sum(found.bit_confidence) / len(found.bit_confidence):.2f})")
+        first, *rest = detection_lines(found)
+        print("\n".join([f"{args.audio}: {first}", *(f"  {line}" for line in rest)]))
     return 0

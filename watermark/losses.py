@@ -82,8 +82,33 @@ def message_loss(bit_logits: torch.Tensor, bits: torch.Tensor, mask: torch.Tenso
     return (per_sample * mask).sum() / mask.sum().clamp_min(1.0)
 
 
+def pooled_logits(bit_logits: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Bit logits averaged over the marked samples of each item: ``(batch, nbits)``, and
+    which items have any marked sample ``(batch,)`` (bool)."""
+    weights = mask.unsqueeze(1)
+    counts = weights.sum(-1)  # (batch, 1)
+    return (bit_logits * weights).sum(-1) / counts.clamp_min(1.0), counts[:, 0] > 0
+
+
+def pooled_message_loss(bit_logits: torch.Tensor, bits: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """BCE of the bit logits averaged over each item's marked samples (the way
+    ``Watermarker.detect`` decodes) against ``bits (batch, nbits)``; items with no marked
+    sample are left out. Weak per-sample evidence adds up over a segment, so this learns
+    much sooner than the per-sample :func:`message_loss`."""
+    pooled, present = pooled_logits(bit_logits, mask)
+    if not bool(present.any()):
+        return pooled.sum() * 0.0
+    return F.binary_cross_entropy_with_logits(pooled[present], bits[present].float())
+
+
 def bit_accuracy(bit_logits: torch.Tensor, bits: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Fraction of bits right when logits are averaged over the marked samples of each item."""
-    weights = mask.unsqueeze(1)
-    pooled = (bit_logits * weights).sum(-1) / weights.sum(-1).clamp_min(1.0)
+    pooled, _ = pooled_logits(bit_logits, mask)
     return ((pooled > 0).long() == bits.long()).float().mean()
+
+
+def snr_db(marked: torch.Tensor, original: torch.Tensor) -> torch.Tensor:
+    """Signal-to-watermark ratio in dB per item ``(batch,)``: ``original`` power over the
+    power of ``marked - original`` (both ``(batch, time)``)."""
+    mark_power = (marked - original).pow(2).mean(-1).clamp_min(1e-20)
+    return 10 * torch.log10(original.pow(2).mean(-1).clamp_min(1e-20) / mark_power)

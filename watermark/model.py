@@ -6,9 +6,17 @@ the detector is an encoder plus a transposed convolution back to the sample rate
 ``(batch, 2 + nbits, time)`` logits per sample (channel 1 - channel 0: "marked" logit;
 channels 2..: one logit per payload bit).
 
-``WatermarkConfig`` holds the size knobs we vary for CPU speed; ``official_config()`` is the
-published full size (the package's ``audioseal_wm_16bits`` card, ``norm: none``), used to
-load official checkpoints from disk.
+``WatermarkConfig`` holds the size knobs we vary for CPU speed and the mark level
+(``target_snr_db``); ``official_config()`` is the published full size (the package's
+``audioseal_wm_16bits`` card, ``norm: none``, its raw generator output unscaled), used to load
+official checkpoints from disk.
+
+The mark level: :func:`watermark_signal` rescales the generator's raw output so that, in every
+20 ms neighbourhood, it sits ``target_snr_db`` below the audio (:func:`fit_to_envelope`). The
+level is then a design constant rather than something training can trade away (a generator
+under imperceptibility losses otherwise learns to go quiet before the detector has found
+anything); the imperceptibility losses only shape the mark's spectrum and fine structure.
+Training and ``Watermarker.embed`` both call :func:`watermark_signal`, so they agree exactly.
 """
 
 from __future__ import annotations
@@ -16,6 +24,8 @@ from __future__ import annotations
 import os
 import warnings
 from dataclasses import asdict, dataclass, field, fields
+
+import torch.nn.functional as F
 
 # The package compiles its SEANet blocks lazily unless this is set (minutes on first call).
 os.environ.setdefault("NO_TORCH_COMPILE", "1")
@@ -26,6 +36,7 @@ from tts_moe.errors import InputError, MissingDependencyError
 
 SAMPLE_RATE = 16_000
 NBITS = 16
+ENVELOPE_SECONDS = 0.02  # window of the local level the mark follows
 
 
 @dataclass(frozen=True)
@@ -35,7 +46,11 @@ class WatermarkConfig:
     The default ("compact") was chosen for CPU speed, see watermark/README.md: 8 filters
     (official 32), dimension 32 (128), 1 LSTM layer (2), and the strides reversed (2, 4, 5, 8)
     so that the encoder drops to 2 kHz after its first block and the decoder stays at
-    low rates until its last block (official 8, 5, 4, 2: the first block at 8 kHz)."""
+    low rates until its last block (official 8, 5, 4, 2: the first block at 8 kHz).
+
+    ``target_snr_db``: the mark's level below the audio's local (20 ms) level, in dB; the
+    signal-to-watermark ratio of marked vs clean audio is this by construction. ``None`` uses
+    the generator's raw output unscaled (official AudioSeal checkpoints)."""
 
     n_filters: int = 8
     dimension: int = 32
@@ -45,6 +60,12 @@ class WatermarkConfig:
     kernel_size: int = 7
     nbits: int = NBITS
     sample_rate: int = SAMPLE_RATE
+    target_snr_db: float | None = 28.0
+    # std of the generator's message embeddings at initialisation (None: torch's N(0, 1)).
+    # With N(0, 1) the sum of 16 embeddings is ~70x the encoder latent and the generator
+    # learns to ignore the message (measured, see watermark/README.md); a small start keeps
+    # the message on the latent's scale. Initialisation only: no effect on loading weights.
+    message_init_std: float | None = 0.02
 
     @property
     def hop(self) -> int:
@@ -67,6 +88,8 @@ class WatermarkConfig:
         data = dict(data)
         if "ratios" in data:
             data["ratios"] = tuple(int(r) for r in data["ratios"])
+        if data.get("target_snr_db") is not None:
+            data["target_snr_db"] = float(data["target_snr_db"])
         return cls(**data)
 
 
@@ -75,7 +98,7 @@ PRESETS: dict[str, WatermarkConfig] = {
     "tiny": WatermarkConfig(n_filters=4, dimension=16, lstm=0, ratios=(4, 4), n_residual_layers=1),
     "compact": WatermarkConfig(),
     "base": WatermarkConfig(n_filters=16, dimension=64, lstm=1, ratios=(2, 4, 5, 8)),  # more capacity, RTF 0.013
-    "official": WatermarkConfig(n_filters=32, dimension=128, lstm=2, ratios=(8, 5, 4, 2)),
+    "official": WatermarkConfig(n_filters=32, dimension=128, lstm=2, ratios=(8, 5, 4, 2), target_snr_db=None),
 }
 
 
@@ -114,14 +137,20 @@ def _seanet(builder, config: WatermarkConfig):
 
 
 def build_generator(config: WatermarkConfig) -> torch.nn.Module:
-    """AudioSeal's generator (``audioseal.builder.create_generator``) for ``config``."""
+    """AudioSeal's generator (``audioseal.builder.create_generator``) for ``config``; it
+    carries ``config.target_snr_db`` as the attribute ``target_snr_db`` (see
+    :func:`watermark_signal`)."""
     builder = _audioseal()
     cfg = builder.AudioSealWMConfig(
         nbits=config.nbits, seanet=_seanet(builder, config),
         decoder=builder.DecoderConfig(final_activation=None, final_activation_params=None,
                                       trim_right_ratio=1.0),
     )
-    return builder.create_generator(cfg)
+    generator = builder.create_generator(cfg)
+    if config.message_init_std is not None:
+        torch.nn.init.normal_(generator.msg_processor.msg_processor.weight, std=config.message_init_std)
+    generator.target_snr_db = config.target_snr_db  # read by watermark_signal; not in the state dict
+    return generator
 
 
 def build_detector(config: WatermarkConfig) -> torch.nn.Module:
@@ -148,9 +177,45 @@ def bits_to_payload(bits: torch.Tensor) -> torch.Tensor:
     return (bits.long() * weights).sum(-1)
 
 
+def local_rms(audio: torch.Tensor, window: int) -> torch.Tensor:
+    """Smooth level ``(batch, time)`` of audio ``(batch, time)``: RMS over ``window``-sample
+    frames every ``window // 2`` samples, linearly interpolated back to every sample."""
+    hop = max(1, window // 2)
+    power = F.avg_pool1d(audio.unsqueeze(1).pow(2), kernel_size=2 * hop, stride=hop, padding=hop,
+                         count_include_pad=False)  # (batch, 1, time // hop + 1), centres 0, hop, ...
+    power = F.interpolate(power, size=audio.shape[-1], mode="linear", align_corners=True)[:, 0]
+    return power.clamp_min(0.0).sqrt()
+
+
+def fit_to_envelope(raw: torch.Tensor, audio: torch.Tensor, snr_db: float,
+                    sample_rate: int = SAMPLE_RATE) -> torch.Tensor:
+    """Rescale a raw mark ``(batch, time)`` to sit ``snr_db`` below audio ``(batch, time)``.
+
+    The raw mark is divided by its own local (20 ms) level and multiplied by the audio's, so
+    its level follows the speech envelope ``snr_db`` lower (silence stays unmarked); then one
+    gain per item makes ``power(audio) / power(mark)`` exactly ``10 ** (snr_db / 10)``.
+    Computed in float32; differentiable with respect to ``raw``."""
+    raw, audio = raw.float(), audio.float()
+    window = max(2, int(round(ENVELOPE_SECONDS * sample_rate)))
+    raw_level = local_rms(raw, window)
+    floor = 1e-4 * raw.pow(2).mean(-1, keepdim=True).sqrt() + 1e-12
+    shaped = raw * (local_rms(audio, window) / (raw_level + floor))
+    audio_power = audio.pow(2).mean(-1, keepdim=True)
+    mark_power = shaped.pow(2).mean(-1, keepdim=True)
+    gain = torch.sqrt(audio_power * 10 ** (-snr_db / 10) / (mark_power + 1e-20))
+    return shaped * gain
+
+
 def watermark_signal(generator: torch.nn.Module, audio: torch.Tensor, bits: torch.Tensor) -> torch.Tensor:
-    """The additive watermark ``(batch, time)`` for audio ``(batch, time)`` and bits ``(batch, nbits)``."""
-    return generator.get_watermark(audio.unsqueeze(1), message=bits.long())[:, 0, : audio.shape[-1]]
+    """The additive watermark ``(batch, time)`` for audio ``(batch, time)`` and bits ``(batch, nbits)``:
+    the generator's output, rescaled by :func:`fit_to_envelope` to the generator's
+    ``target_snr_db`` (set by :func:`build_generator` from the config; ``None``: unscaled)."""
+    raw = generator.get_watermark(audio.unsqueeze(1), message=bits.long())[:, 0, : audio.shape[-1]]
+    target = getattr(generator, "target_snr_db", None)
+    if target is None:
+        return raw
+    with torch.autocast(device_type=audio.device.type, enabled=False):
+        return fit_to_envelope(raw, audio, float(target))
 
 
 def detector_logits(detector: torch.nn.Module, audio: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -9,7 +9,6 @@ Layout of our weights folder (default ``watermark/weights/``)::
 
 from __future__ import annotations
 
-import json
 import os
 import pickle
 import re
@@ -17,7 +16,8 @@ from pathlib import Path
 
 import torch
 
-from tts_moe.errors import InputError, ModelNotAvailableError, OutputError
+from tts_moe.errors import InputError, ModelNotAvailableError
+from tts_moe.weights import load_fp16, read_card as read_shared_card, save_fp16, strict_load
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 WEIGHTS_NAME, CARD_NAME = "watermark.safetensors", "watermark.json"
@@ -40,48 +40,17 @@ def resolve(path: str | os.PathLike | None) -> tuple[Path, Path]:
 
 
 def read_card(path: Path) -> dict:
-    try:
-        card = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as error:
-        raise InputError(f"watermark model card {path} is unreadable: {error}") from None
-    if not isinstance(card, dict) or not isinstance(card.get("config"), dict):
-        raise InputError(f"watermark model card {path} has no 'config' object")
-    return card
+    return read_shared_card(path, what="watermark")
 
 
 def save_weights(folder: str | os.PathLike, modules: dict[str, torch.nn.Module], card: dict) -> Path:
     """Write ``folder/watermark.safetensors`` (fp16) and ``folder/watermark.json`` atomically."""
-    from safetensors.torch import save_file
-
-    folder = Path(folder)
-    tensors = {f"{name}.{key}": value.detach().to(torch.float16).contiguous()
-               for name, module in modules.items() for key, value in module.state_dict().items()}
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        temp = folder / f".{WEIGHTS_NAME}.tmp"
-        save_file(tensors, str(temp), metadata={"format": "pt", "dtype": "float16"})
-        os.replace(temp, folder / WEIGHTS_NAME)
-        temp = folder / f".{CARD_NAME}.tmp"
-        temp.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
-        os.replace(temp, folder / CARD_NAME)
-    except OSError as error:
-        raise OutputError(f"cannot write watermark weights to {folder}: {error}") from None
-    return folder / WEIGHTS_NAME
+    return save_fp16(folder, WEIGHTS_NAME, CARD_NAME, modules, card, what="watermark")
 
 
 def load_weights(path: Path, modules: dict[str, torch.nn.Module]) -> None:
     """Load our safetensors file into ``modules`` (keys ``NAME.PARAM``), checking names/shapes."""
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
-
-    try:
-        tensors = load_file(str(path))
-    except (OSError, SafetensorError) as error:
-        raise InputError(f"cannot read watermark weights {path}: {error}") from None
-    for name, module in modules.items():
-        prefix = f"{name}."
-        state = {k[len(prefix):]: v.float() for k, v in tensors.items() if k.startswith(prefix)}
-        _strict_load(module, state, f"{path} ({name})")
+    load_fp16(path, modules, what="watermark")
 
 
 def read_state_dict(path: str | os.PathLike) -> dict[str, torch.Tensor]:
@@ -159,17 +128,4 @@ def adapt_state_dict(state: dict[str, torch.Tensor], expected: set[str]) -> dict
 
 def load_official(module: torch.nn.Module, path: str | os.PathLike, what: str) -> None:
     state = adapt_state_dict(read_state_dict(path), set(module.state_dict()))
-    _strict_load(module, {k: v.float() for k, v in state.items()}, f"{path} ({what})")
-
-
-def _strict_load(module: torch.nn.Module, state: dict[str, torch.Tensor], source: str) -> None:
-    expected = module.state_dict()
-    missing, unexpected = sorted(set(expected) - set(state)), sorted(set(state) - set(expected))
-    wrong = sorted(k for k in expected.keys() & state.keys() if state[k].shape != expected[k].shape)
-    if missing or unexpected or wrong:
-        raise InputError(
-            f"weights {source} do not fit the model: {len(missing)} missing (e.g. {missing[:2]}), "
-            f"{len(unexpected)} unexpected (e.g. {unexpected[:2]}), {len(wrong)} of the wrong shape "
-            f"(e.g. {wrong[:2]}); is it the right file and model size?"
-        )
-    module.load_state_dict(state)
+    strict_load(module, {k: v.float() for k, v in state.items()}, f"{path} ({what})")

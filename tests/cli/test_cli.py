@@ -80,11 +80,10 @@ def test_synth_unknown_format(tmp_path, capsys):
     assert "format" in capsys.readouterr().err
 
 
-def test_synth_reads_example_script_then_reports_no_model(tmp_path, capsys):
+def test_synth_without_watermark_weights_writes_nothing(tmp_path, capsys):
     out = tmp_path / "out.wav"
-    code = main(["synth", str(REPO / "examples" / "long_script.txt"), "-o", str(out), "--json"])
-    captured = capsys.readouterr()
+    code = main(["synth", str(REPO / "examples" / "long_script.txt"), "-o", str(out),
+                 "--watermark", str(tmp_path / "missing"), "--ledger", str(tmp_path / "ledger.db")])
     assert code == 4
-    assert '"sentences": ' in captured.out
-    assert "no trained acoustic model ships yet" in captured.err
+    assert "weights not found" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []

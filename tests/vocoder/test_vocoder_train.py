@@ -39,7 +39,7 @@ def test_losses_are_finite_and_logged(corpus, tmp_path):
     assert "adv" not in steps[0] and "adv" in steps[1] and "loss_d" in steps[1]
     for line in steps:
         assert all(math.isfinite(v) for v in line.values())
-        assert line["steps_per_s"] > 0
+        assert line["s_per_step"] > 0
     assert math.isfinite(state["validation"][-1]["val_mel_l1"])
 
 

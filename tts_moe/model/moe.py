@@ -194,7 +194,7 @@ class MoEFeedForward(nn.Module):
             rows = order[start:start + kept]
             token_ids = flat_token[rows]
             result = self._expert(index, x.index_select(0, token_ids))
-            out.index_add_(0, token_ids, result * flat_weight[rows, None].to(result.dtype))
+            out.index_add_(0, token_ids, (result * flat_weight[rows, None].to(result.dtype)).to(out.dtype))
             dropped_sorted[start + kept:start + count] = True
             start += count
         dropped = torch.zeros_like(dropped_sorted)
@@ -219,7 +219,7 @@ class MoEFeedForward(nn.Module):
                 dropped[token_ids[drop], slots[drop]] = True
                 token_ids, gate = token_ids[keep], gate[keep]
             result = self._expert(index, x[token_ids])
-            out.index_add_(0, token_ids, result * gate[:, None].to(result.dtype))
+            out.index_add_(0, token_ids, (result * gate[:, None].to(result.dtype)).to(out.dtype))
         return out, dropped
 
     # ------------------------------------------------------------------------------ losses

@@ -19,6 +19,8 @@ from watermark.augment.filters import bandpass, highpass, lowpass
 from watermark.augment.level import echo, pink_noise, volume, white_noise
 from watermark.augment.timing import crop, fit_length, resample_round_trip, speed, splice
 
+CROP_PROBABILITY = 0.2  # share of training batches cropped (at full curriculum)
+
 Edit = Callable[[torch.Tensor, torch.Tensor, torch.Generator], tuple[torch.Tensor, torch.Tensor]]
 
 
@@ -93,17 +95,26 @@ class TrainingPolicy:
         }
         return name, choices[name]()
 
-    def apply(self, marked: torch.Tensor, original: torch.Tensor, generator: torch.Generator
+    def apply(self, marked: torch.Tensor, original: torch.Tensor, generator: torch.Generator, *,
+              edit_probability: float = 1.0, timing_probability: float = 1.0
               ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, str]:
         """Edit a training batch. Returns ``(edited_marked, edited_original, mask, name)``:
         both versions get the same edit (same noise draw); the marked one may first be
         spliced with its own unmarked original (so the mask has unmarked stretches) and
-        cropped to a random length."""
+        cropped to a random length.
+
+        Curriculum knobs (see ``watermark.train.edit_schedule``): an edit is drawn with
+        ``edit_probability`` (otherwise ``identity``); splicing and cropping happen with
+        ``splice_probability`` and ``CROP_PROBABILITY`` times ``timing_probability``. The
+        random draws are the same whatever the knobs, so a step's edit is a pure function of
+        the generator's seed and the knobs."""
         mask = torch.ones_like(marked)
-        if float(torch.rand((), generator=generator)) < self.splice_probability:
-            marked, mask = splice(marked, mask, generator, unmarked=original,
-                                  fraction=_uniform(generator, 0.2, 0.8))
+        splice_draw, fraction = float(torch.rand((), generator=generator)), _uniform(generator, 0.2, 0.8)
+        if splice_draw < self.splice_probability * timing_probability:
+            marked, mask = splice(marked, mask, generator, unmarked=original, fraction=fraction)
         name, edit = self.draw(generator)
+        if float(torch.rand((), generator=generator)) >= edit_probability:
+            name, edit = "identity", identity
         state = generator.get_state()
         edited, mask = edit(marked, mask, generator)
         generator.set_state(state)
@@ -111,9 +122,10 @@ class TrainingPolicy:
         if edited.shape[-1] != marked.shape[-1]:  # speed: back to the batch length (padding
             edited, mask = fit_length(edited, marked.shape[-1]), fit_length(mask, marked.shape[-1])
             edited_original = fit_length(edited_original, marked.shape[-1])  # is unmarked)
-        if float(torch.rand((), generator=generator)) < 0.2:
+        crop_draw, crop_fraction = float(torch.rand((), generator=generator)), _uniform(generator, 0.3, 0.9)
+        if crop_draw < CROP_PROBABILITY * timing_probability:
             # crop lengths on a 0.1 s grid: few distinct shapes (oneDNN sets up each shape once)
-            tenths = round(_uniform(generator, 0.3, 0.9) * marked.shape[-1] / 1600)
+            tenths = round(crop_fraction * marked.shape[-1] / 1600)
             seconds = max(1, tenths) / 10
             state = generator.get_state()
             edited, mask = crop(edited, mask, generator, seconds=seconds)

@@ -1,0 +1,100 @@
+import json
+
+import pytest
+import torch
+
+from tests.acoustic.conftest import TINY
+from tts_moe.acoustic.dataset import BatchSampler, held_out_split
+from tts_moe.acoustic.export import export_run
+from tts_moe.acoustic.features import build_features
+from tts_moe.acoustic.loader import load_model, read_card
+from tts_moe.acoustic.train import TrainOptions, train
+from tts_moe.cli import main
+from tts_moe.errors import InputError, ModelNotAvailableError
+
+
+def options(corpus, run, **kwargs):
+    base = dict(corpus=str(corpus), run_dir=str(run), steps=3, config=dict(TINY), max_frames=400, max_clips=4,
+                curriculum_steps=2, binarize_after=1, holdout_fraction=0.25, checkpoint_minutes=100, log_every=1,
+                threads=1, cache_dir=str(run.parent / "cache"))
+    base.update(kwargs)
+    return TrainOptions(**base)
+
+
+def test_features_are_cached_and_consistent(corpus, tmp_path):
+    first = build_features(corpus, tmp_path / "cache", log=lambda _: None)
+    again = build_features(corpus, tmp_path / "cache", log=lambda _: None)
+    assert len(first) == len(again) == 8
+    assert first.arrays["mel"].shape == again.arrays["mel"].shape and first.arrays["mel"].shape[1] == 80
+    clip = first.clip(3)
+    assert len(clip["mel"]) == len(clip["log_f0"]) == first.frames(3)
+    voiced = clip["voiced"].astype(bool)
+    assert voiced.mean() > 0.5
+    expected_hz = 120 + 60 * int(first.records[3]["speaker"][-1])  # the fixture's tone per speaker
+    assert abs(float(clip["log_f0"][voiced].mean()) - float(torch.log(torch.tensor(float(expected_hz))))) < 0.1
+
+
+def test_split_is_by_text_and_batches_are_deterministic(corpus, tmp_path):
+    features = build_features(corpus, tmp_path / "cache", log=lambda _: None)
+    train_clips, held = held_out_split(features, 0.5)
+    assert set(train_clips).isdisjoint(held)
+    held_texts = {features.records[i]["text_id"] for i in held}
+    assert held_texts.isdisjoint({features.records[i]["text_id"] for i in train_clips})
+    sampler = BatchSampler(features, train_clips + held, {"spk0": 0, "spk1": 1}, {"neutral": 0, "fast": 1},
+                           max_frames=300, curriculum_steps=10, curriculum_start=0.25)
+    assert sampler.clips_for(0, 5) == sampler.clips_for(0, 5)
+    assert sampler.allowed(0) == 2 and sampler.allowed(10) == 8
+    batch = sampler.batch(0, 20)
+    assert batch.mel.shape[0] == len(batch.clips) and (batch.mel_mask.sum(1) > 0).all()
+    assert int(batch.mel_mask.sum(1).max()) * len(batch.clips) <= 300 or len(batch.clips) == 1
+
+
+def test_train_resume_export_and_load(corpus, tmp_path):
+    run = tmp_path / "run"
+    state = train(options(corpus, run), log=lambda _: None)
+    assert state["step"] == 3 and state["validation"][-1]["val_mel"] > 0
+    records = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
+    assert {"moe0_min_share", "moe0_entropy", "align", "mel"} <= set(records[0])
+    with pytest.raises(InputError, match="--resume"):
+        train(options(corpus, run), log=lambda _: None)
+    state = train(options(corpus, run, steps=5, resume=True), log=lambda _: None)
+    assert state["step"] == 5
+    card = export_run(run, tmp_path / "weights")
+    assert card["training"]["steps"] == 5 and card["parameters"]["active_per_phoneme"] < card["parameters"]["inference_total"]
+    assert read_card(tmp_path / "weights")["config"]["num_experts"] == 4
+    model = load_model(tmp_path / "weights")
+    assert not any(k.startswith("aligner.") for k in (tmp_path / "weights").joinpath("acoustic.json").read_text())
+    ids = torch.tensor([[5, 6, 7, 8]])
+    out = model.synthesize(ids, torch.ones(1, 4, dtype=torch.bool), torch.tensor([0]), torch.tensor([0]))
+    assert out.mel.shape[-1] == 80 and torch.isfinite(out.mel).all()
+
+
+def test_training_is_seeded(corpus, tmp_path):
+    a = train(options(corpus, tmp_path / "a", steps=2), log=lambda _: None)
+    b = train(options(corpus, tmp_path / "b", steps=2), log=lambda _: None)
+    assert a["validation"][-1]["val_mel"] == b["validation"][-1]["val_mel"]
+
+
+def test_loader_errors(tmp_path, corpus):
+    with pytest.raises(ModelNotAvailableError):
+        load_model(tmp_path / "nowhere")
+    run = tmp_path / "run"
+    train(options(corpus, run, steps=1), log=lambda _: None)
+    export_run(run, tmp_path / "weights")
+    card_path = tmp_path / "weights" / "acoustic.json"
+    card = json.loads(card_path.read_text())
+    card["config"]["symbols_version"] = "en-ipa-0"
+    card_path.write_text(json.dumps(card))
+    with pytest.raises(InputError, match="symbol table 'en-ipa-0'"):
+        load_model(tmp_path / "weights")
+
+
+def test_cli_train_refuses_a_reserved_corpus_and_a_missing_folder(tmp_path, corpus, capsys):
+    assert main(["train", "acoustic", str(tmp_path / "none"), "--out", str(tmp_path / "r")]) == 2
+    manifest = json.loads((corpus / "manifest.json").read_text())
+    reserved = tmp_path / "reserved"
+    reserved.mkdir()
+    (reserved / "manifest.json").write_text(json.dumps({**manifest, "reserved": True}))
+    (reserved / "metadata.jsonl").write_text("")
+    assert main(["train", "acoustic", str(reserved), "--out", str(tmp_path / "r")]) == 2
+    assert "reserved" in capsys.readouterr().err

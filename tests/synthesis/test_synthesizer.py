@@ -1,0 +1,109 @@
+import hashlib
+
+import pytest
+import soundfile as sf
+
+from tts_moe.errors import InputError, OutputError, TextError
+from tts_moe.synthesis.subtitles import render
+from watermark.ledger import Ledger
+
+
+def ledger_clips(path):
+    with Ledger(path, read_only=True) as ledger:
+        return ledger._all("SELECT * FROM clips", ())
+
+
+def test_one_file_one_row_with_matching_hash_and_chunks(synth, tmp_path):
+    out = tmp_path / "a.wav"
+    result = synth.synthesize("Hello there. This is a test of the tiny model.", out, progress=False)
+    audio, rate = sf.read(out, dtype="float32")
+    assert rate == 16_000 and len(audio) == round(result.duration * rate)
+    rows = ledger_clips(tmp_path / "ledger.db")
+    assert len(rows) == 1 and rows[0]["clip_id"] == result.clip_id and rows[0]["payload"] == result.payload
+    assert rows[0]["audio_sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
+    with Ledger(tmp_path / "ledger.db", read_only=True) as ledger:
+        assert len(ledger.clip(result.clip_id)["chunks"]) == len(result.cues) == 2
+    assert result.cues[0].start == 0.0 and result.cues[1].start >= result.cues[0].end + 0.29
+    assert result.utterances[0].experts.shape[0] == 1  # one MoE block in the tiny config
+    assert {k for k in result.stage_seconds} >= {"acoustic", "vocoder", "watermark", "front_end", "total"}
+
+
+def test_dialogue_tags_switch_voice_and_style(synth, tmp_path):
+    script = "[voice=espeak-en-gb-x-rp+m1 style=fast] Good morning.\n[voice=flite-slt] And to you."
+    result = synth.synthesize(script, tmp_path / "d.wav", progress=False)
+    assert [(u.voice, u.style) for u in result.utterances] == [("espeak-en-gb-x-rp+m1", "fast"), ("flite-slt", "neutral")]
+
+
+@pytest.mark.parametrize("script, error, message", [
+    ("[voice=nobody] Hello.", InputError, "line 1, column"),
+    ("[style=shouting] Hello.", InputError, "unknown style"),
+    ("", TextError, "empty|nothing to speak"),
+    ("!!! ... \U0001F600", TextError, "nothing to speak"),
+    ("<speak><prosody rate='fast'>Hi</speak>", TextError, "line 1"),
+])
+def test_bad_scripts_leave_no_file_and_no_row(synth, tmp_path, script, error, message):
+    out = tmp_path / "bad.wav"
+    with pytest.raises(error, match=message):
+        synth.synthesize(script, out, progress=False)
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith((".bad", "bad"))] == []
+    if (tmp_path / "ledger.db").exists():
+        assert ledger_clips(tmp_path / "ledger.db") == []
+
+
+def test_unknown_voice_option_and_bad_controls(synth, tmp_path):
+    with pytest.raises(InputError, match="unknown voice 'x'"):
+        synth.synthesize("Hi.", tmp_path / "x.wav", voice="x")
+    with pytest.raises(InputError, match="rate"):
+        synth.synthesize("Hi.", tmp_path / "x.wav", rate=0)
+    with pytest.raises(InputError, match="expert 9"):
+        synth.synthesize("Hi.", tmp_path / "x.wav", expert_bias={9: 1.0})
+    assert not (tmp_path / "x.wav").exists()
+
+
+def test_disk_full_during_write_leaves_nothing(synth, tmp_path, monkeypatch):
+    import tts_moe.audio as audio_module
+
+    real_write = audio_module.AtomicAudioWriter.write
+
+    def full(self, chunk):
+        real_write(self, chunk)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(audio_module.AtomicAudioWriter, "write", full)
+    out = tmp_path / "full.wav"
+    with pytest.raises((OSError, OutputError)):
+        synth.synthesize("Hello there. Again.", out, progress=False)
+    assert not out.exists() and not any(p.name.startswith(".full") for p in tmp_path.iterdir())
+    assert ledger_clips(tmp_path / "ledger.db") == []
+
+
+def test_rate_control_shortens_audio_and_style_mix_runs(synth, tmp_path):
+    slow = synth.synthesize("One two three four five.", tmp_path / "s.wav", progress=False)
+    fast = synth.synthesize("One two three four five.", tmp_path / "f.wav", rate=2.0, style_mix=("whisper", 0.5),
+                            progress=False)
+    assert fast.duration < 0.7 * slow.duration
+    assert len(ledger_clips(tmp_path / "ledger.db")) == 2
+
+
+def test_subtitles_render_word_and_sentence_cues(synth, tmp_path):
+    result = synth.synthesize("Hello there. Good day.", tmp_path / "w.wav", progress=False)
+    srt = render(result.cues, "srt")
+    assert srt.startswith("1\n00:00:00,000 --> ") and "Good day." in srt
+    vtt = render(result.word_cues, "vtt")
+    assert vtt.startswith("WEBVTT") and "Hello" in vtt and "day." in vtt
+    starts = [c.start for c in result.word_cues]
+    assert starts == sorted(starts) and len(result.word_cues) == 4
+
+
+def test_markdown_chapters_are_reported(synth, tmp_path):
+    result = synth.synthesize("# Part one\n\nSome text.\n\n# Part two\n\nMore text.", tmp_path / "m.wav",
+                              script_format="markdown", progress=False)
+    assert [title for _, title in result.chapters] == ["Part one", "Part two"]
+
+
+def test_public_import():
+    from tts_moe import Synthesizer as Public
+    from tts_moe.synthesis import Synthesizer
+
+    assert Public is Synthesizer

@@ -1,0 +1,102 @@
+"""``tts-moe train acoustic`` and ``tts-moe acoustic export``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from tts_moe.cli import add_command_group
+from tts_moe.errors import InputError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    commands = add_command_group(
+        subparsers, "acoustic", help="export and inspect the MoE acoustic model",
+        description="The acoustic model: phonemes + speaker + style -> log-mel, with per-phoneme "
+                    "mixture-of-experts routing. Train it with `tts-moe train acoustic`.")
+    export = commands.add_parser(
+        "export", help="write a run's model as fp16 safetensors + model card",
+        description="Export RUN_DIR's latest checkpoint to DIR/acoustic.safetensors (fp16, without "
+                    "the training-only aligner) and DIR/acoustic.json (config, data, steps, figures).")
+    export.add_argument("run_dir", metavar="RUN_DIR", type=Path, help="a `train acoustic` run folder")
+    export.add_argument("--to", required=True, type=Path, metavar="DIR",
+                        help="output folder, e.g. tts_moe/acoustic/weights/")
+    export.add_argument("--measured", type=Path, metavar="JSON",
+                        help="benchmark results (JSON) to record in the model card")
+    export.add_argument("--json", action="store_true", help="print the model card as JSON")
+    export.set_defaults(func=_export)
+
+
+def add_train_parser(commands: argparse._SubParsersAction, name: str = "acoustic") -> argparse.ArgumentParser:
+    train = commands.add_parser(
+        name, help="train (or resume) the MoE acoustic model on a corpus folder",
+        description="Train on a corpus built by `tts-moe corpus build` (any folder with "
+                    "metadata.jsonl of audio + phonemes). Alignment is learned from the audio. "
+                    "Writes RUN_DIR/config.json, RUN_DIR/log.jsonl (losses, validation, expert "
+                    "shares, routing entropy) and a resumable checkpoint every --checkpoint-minutes.")
+    train.add_argument("corpus", metavar="CORPUS_DIR", type=Path, help="training corpus folder")
+    train.add_argument("--out", required=True, type=Path, metavar="RUN_DIR", help="run folder")
+    train.add_argument("--steps", type=int, default=20_000, help="total optimizer steps (default 20000)")
+    train.add_argument("--dense", action="store_true",
+                       help="train the dense twin (same active parameters, no routing) instead of the MoE")
+    train.add_argument("--experts", type=int, help="number of experts N (default 8)")
+    train.add_argument("--top-k", type=int, help="experts per phoneme k (default 2; 1 supported)")
+    train.add_argument("--resume", action="store_true", help="continue the run in RUN_DIR from its checkpoint")
+    train.add_argument("--init-from", metavar="PATH",
+                       help="start from exported weights, e.g. tts_moe/acoustic/weights (the aligner restarts)")
+    train.add_argument("--lr", type=float, default=1e-3, help="peak learning rate (default 1e-3)")
+    train.add_argument("--max-frames", type=int, default=4000, help="padded frames per batch (default 4000)")
+    train.add_argument("--bf16", action="store_true", help="bf16 autocast (CPU: measured faster)")
+    train.add_argument("--checkpoint-minutes", type=float, default=5.0, help="checkpoint interval (default 5)")
+    train.add_argument("--max-minutes", type=float, help="stop (with a checkpoint) after this many minutes")
+    train.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda (default cpu)")
+    train.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
+    train.add_argument("--cache", type=Path, metavar="DIR", help="feature cache folder (default CORPUS/.cache/acoustic)")
+    train.add_argument("--seed", type=int, default=0, help="seed of initialisation and batches (default 0)")
+    train.add_argument("--json", action="store_true", help="print the final state as JSON")
+    train.set_defaults(func=_train)
+    return train
+
+
+def _train(args: argparse.Namespace) -> int:
+    from tts_moe.acoustic.train import TrainOptions, train
+
+    if args.steps < 1:
+        raise InputError(f"--steps must be at least 1, got {args.steps}")
+    if not args.corpus.is_dir():
+        raise InputError(f"corpus folder not found: {args.corpus}")
+    overrides = {}
+    if args.experts is not None:
+        overrides["num_experts"] = args.experts
+    if args.top_k is not None:
+        overrides["top_k"] = args.top_k
+    options = TrainOptions(corpus=str(args.corpus), run_dir=str(args.out), steps=args.steps, seed=args.seed,
+                           mixture=not args.dense, config=overrides, resume=args.resume, init_from=args.init_from,
+                           lr=args.lr, max_frames=args.max_frames, bf16=args.bf16,
+                           checkpoint_minutes=args.checkpoint_minutes, max_minutes=args.max_minutes,
+                           threads=args.threads, cache_dir=str(args.cache) if args.cache else None,
+                           device=args.device)
+    state = train(options, log=lambda line: print(line, file=sys.stderr, flush=True))
+    if args.json:
+        print(json.dumps(state, indent=2))
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from tts_moe.acoustic.export import export_run
+
+    measured = None
+    if args.measured:
+        try:
+            measured = json.loads(args.measured.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as error:
+            raise InputError(f"cannot read --measured {args.measured}: {error}") from None
+    card = export_run(args.run_dir, args.to, measured)
+    if args.json:
+        print(json.dumps(card, indent=2))
+    else:
+        print(f"wrote {args.to / 'acoustic.safetensors'} and acoustic.json (step {card['training']['steps']}, "
+              f"{card['parameters']['inference_total'] / 1e6:.2f} M parameters)")
+    return 0

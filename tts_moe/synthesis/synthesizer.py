@@ -1,0 +1,268 @@
+"""The one public way to make speech: script in, watermarked + ledger-logged file out.
+
+>>> from tts_moe import Synthesizer
+>>> synth = Synthesizer.from_pretrained()                  # shipped acoustic, vocoder, watermark
+>>> result = synth.synthesize("Hello there.", "hello.wav", voice="flite-slt", style="neutral")
+>>> result.clip_id, result.payload, result.duration, result.routing[0].experts.shape
+
+Every call writes exactly one audio file and one ledger row, together or not at all
+(:class:`watermark.ledger.pending.PendingClip`); the audio is watermarked with the payload
+the ledger allocated before a single sample is written. Long scripts stream: the script is
+rendered window by window (sorted into length batches inside each window), so memory stays
+flat however long it is.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from tts_moe import __version__
+from tts_moe.errors import InputError
+from tts_moe.script import parse_script
+from tts_moe.script.model import Script
+from tts_moe.synthesis.engine import Rendered, SpeechEngine, StageTimes
+from tts_moe.synthesis.plan import Job, Planner
+from tts_moe.synthesis.subtitles import Cue, word_cues
+
+WINDOW_SECONDS_HINT = 24  # jobs per window (~2-4 minutes of speech)
+SAMPLE_RATE = 16_000
+
+
+@dataclass
+class UtteranceInfo:
+    """Where one sentence ended up: times (s) in the file, its text, voice, style, the
+    phoneme string, per-phoneme durations (frames) and routing ``(moe_blocks, phonemes, k)``."""
+
+    start: float
+    end: float
+    text: str
+    voice: str
+    style: str
+    phonemes: str
+    durations: np.ndarray
+    experts: np.ndarray
+    weights: np.ndarray
+    chapter: str | None = None
+
+
+@dataclass
+class SynthesisResult:
+    path: Path
+    clip_id: str
+    payload: int
+    duration: float
+    sample_rate: int
+    utterances: list[UtteranceInfo]
+    cues: list[Cue]
+    word_cues: list[Cue]
+    chapters: list[tuple[float, str]]
+    stage_seconds: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"path": str(self.path), "clip_id": self.clip_id, "payload": self.payload,
+                "duration_s": round(self.duration, 3), "sample_rate": self.sample_rate,
+                "sentences": len(self.cues), "chapters": [{"start_s": round(t, 3), "title": c} for t, c in self.chapters],
+                "stage_seconds": {k: round(v, 3) for k, v in self.stage_seconds.items()}}
+
+
+class Synthesizer:
+    """Acoustic model + vocoder + watermark + ledger."""
+
+    def __init__(self, acoustic, vocoder, watermarker, *, ledger_path: str | os.PathLike | None = None,
+                 default_voice: str | None = None, default_style: str = "neutral", keep_routing: bool = True) -> None:
+        self.engine = SpeechEngine(acoustic, vocoder)
+        self.config = acoustic.config
+        self.watermarker = watermarker
+        self.ledger_path = ledger_path
+        self.voices = list(self.config.speakers)
+        self.styles = list(self.config.styles)
+        self.default_voice = default_voice or self._preferred_voice()
+        self.default_style = default_style
+        self.check_voice(self.default_voice, "default voice")
+        self.check_style(default_style, "default style")
+        self.keep_routing = keep_routing
+
+    @classmethod
+    def from_pretrained(cls, acoustic: str | os.PathLike | None = None, vocoder: str | os.PathLike | None = None,
+                        watermark: str | os.PathLike | None = None, **kwargs) -> "Synthesizer":
+        """Load shipped (default) or given weights. Raises ModelNotAvailableError (exit 4)
+        when a model is missing: there is no unwatermarked fallback."""
+        from tts_moe.acoustic.loader import load_model
+        from vocoder.loader import Vocoder
+        from watermark.watermarker import Watermarker
+
+        return cls(load_model(acoustic), Vocoder.from_pretrained(vocoder), Watermarker.from_pretrained(watermark),
+                   **kwargs)
+
+    # ------------------------------------------------------------------ names
+    def _preferred_voice(self) -> str:
+        for name in ("flite-slt", "flite-rms", "hts-slt"):
+            if name in self.voices:
+                return name
+        return self.voices[0]
+
+    def check_voice(self, voice: str, where: str = "") -> None:
+        if voice not in self.voices:
+            raise InputError(f"{where + ': ' if where else ''}unknown voice {voice!r}; voices: {', '.join(self.voices)}")
+
+    def check_style(self, style: str, where: str = "") -> None:
+        if style not in self.styles:
+            raise InputError(f"{where + ': ' if where else ''}unknown style {style!r}; styles: {', '.join(self.styles)}")
+
+    def model_versions(self) -> dict[str, str]:
+        return {"toolkit": __version__, "acoustic": f"{'moe' if self.config.mixture else 'dense'}-{self.config.symbols_version}",
+                "watermark": str(self.watermarker.card.get("version", "trained-here")),
+                "vocoder": str(getattr(self.engine.vocoder, "card", {}).get("model", "vocos-style"))}
+
+    # ------------------------------------------------------------------ synthesis
+    def synthesize(self, script: str | Script, output: str | os.PathLike, *, voice: str | None = None,
+                   style: str | None = None, script_format: str = "auto", rate: float = 1.0, pitch: float = 0.0,
+                   pitch_range: float = 1.0, volume: float = 0.0, style_mix: tuple[str, float] | None = None,
+                   expert_bias: dict[int, float] | None = None, dense: bool = False, audio_format: str | None = None,
+                   store_text: bool = False, progress: bool | None = None, text: str | None = None) -> SynthesisResult:
+        """Render ``script`` (text, Markdown or SSML, or a parsed :class:`Script`) into
+        ``output`` (watermarked) with one ledger row; see the module docstring. ``text`` is
+        the script as written (for the ledger's text hash) when ``script`` is already parsed."""
+        from watermark.ledger import Ledger
+        from watermark.ledger.records import ClipChunk
+
+        voice = voice or self.default_voice
+        style = style or self.default_style
+        self.check_voice(voice, "--voice")
+        self.check_style(style, "--style")
+        for name, value, low, high in (("rate", rate, 0.25, 4.0), ("pitch", pitch, -24, 24),
+                                       ("pitch range", pitch_range, 0.0, 3.0), ("volume", volume, -40, 12)):
+            if not low <= value <= high:
+                raise InputError(f"{name} {value} is outside {low}..{high}")
+        parsed = script if isinstance(script, Script) else parse_script(script, script_format)
+        if text is None:
+            text = script if isinstance(script, str) else "\n".join(s.text for s in parsed.segments)
+        planner = Planner(voice, style, dict(self.config.speaker_languages), self.check_voice, self.check_style)
+        for segment in parsed.segments:  # names first: an unknown voice fails before any audio
+            where = f"line {segment.line}, column {segment.column}"
+            self.check_voice(segment.voice or voice, where)
+            self.check_style(segment.style or style, where)
+        mix = self._style_mix(style_mix)
+        bias = self._expert_bias(expert_bias)
+        timer = {"front_end": 0.0, "watermark": 0.0, "io": 0.0}
+        self.engine.times = StageTimes()  # per call
+        started = time.perf_counter()
+        with Ledger(self.ledger_path) as ledger:
+            for name in {voice, *(s.voice for s in parsed.segments if s.voice)}:
+                ledger.ensure_voice(name, "builtin", name=name)
+            with ledger.record_clip(output, text=text, voice_id=voice, style=style, store_text=store_text,
+                                    model_versions=self.model_versions(), format=audio_format) as pending:
+                utterances, position = [], 0
+                jobs = planner.jobs(parsed)
+                bar = _progress_bar(progress)
+                while True:
+                    t0 = time.perf_counter()
+                    window = _take(jobs, WINDOW_SECONDS_HINT)
+                    timer["front_end"] += time.perf_counter() - t0
+                    if not window:
+                        break
+                    for job in window:
+                        job.rate *= rate
+                        job.pitch += pitch
+                        job.volume += volume
+                    rendered = self.engine.render(window, style_mix=mix, expert_bias=bias, dense=dense,
+                                                  pitch_range=pitch_range)
+                    audio, infos = self._join(rendered, position)
+                    t0 = time.perf_counter()
+                    marked = self.watermarker.embed(audio, pending.payload)
+                    timer["watermark"] += time.perf_counter() - t0
+                    t0 = time.perf_counter()
+                    pending.write(marked)
+                    timer["io"] += time.perf_counter() - t0
+                    for info in infos:
+                        pending.add_chunk(ClipChunk.from_text(info.start, info.end, info.text, info.voice, style=info.style))
+                    utterances.extend(infos if self.keep_routing else [_light(i) for i in infos])
+                    position += len(audio)
+                    if bar is not None:
+                        bar.update(len(window))
+                tail = int(round(parsed.trailing_pause * SAMPLE_RATE))
+                if tail:
+                    pending.write(np.zeros(tail, np.float32))
+                    position += tail
+                if bar is not None:
+                    bar.close()
+            clip_id, payload = pending.row["clip_id"], pending.payload
+        times = self.engine.times
+        stage = {**timer, "acoustic": times.acoustic, "vocoder": times.vocoder, "post": times.post,
+                 "total": time.perf_counter() - started}
+        cues = [Cue(u.start, u.end, u.text) for u in utterances]
+        words = [c for u in utterances for c in word_cues(u, self.config.hop_seconds)]
+        chapters = [(u.start, u.chapter) for u in utterances if u.chapter]
+        return SynthesisResult(Path(output), clip_id, payload, position / SAMPLE_RATE, SAMPLE_RATE, utterances,
+                               cues, words, chapters, stage)
+
+    def _join(self, rendered: list[Rendered], offset: int) -> tuple[np.ndarray, list[UtteranceInfo]]:
+        """Concatenate utterances with their pauses; times relative to the file start."""
+        pieces, infos, cursor = [], [], offset
+        for item in rendered:
+            gap = int(round(item.job.pause_before * SAMPLE_RATE)) if (cursor > 0 or item.job.index > 0) else 0
+            if gap:
+                pieces.append(np.zeros(gap, np.float32))
+                cursor += gap
+            pieces.append(item.audio)
+            infos.append(UtteranceInfo(cursor / SAMPLE_RATE, (cursor + len(item.audio)) / SAMPLE_RATE, item.job.text,
+                                       item.job.voice, item.job.style, item.job.phonemes, item.durations,
+                                       item.experts, item.weights, item.job.chapter))
+            cursor += len(item.audio)
+        return np.concatenate(pieces), infos
+
+    def _style_mix(self, style_mix):
+        if style_mix is None:
+            return None
+        import torch
+
+        other, weight = style_mix
+        self.check_style(other, "style mix")
+        if not 0.0 <= weight <= 1.0:
+            raise InputError(f"style mix weight must be in 0..1, got {weight}")
+        return torch.tensor([self.styles.index(other)]), torch.tensor([weight])
+
+    def _expert_bias(self, expert_bias):
+        if not expert_bias:
+            return None
+        import torch
+
+        if not self.config.mixture:
+            raise InputError("expert bias needs a mixture-of-experts model; this one is dense")
+        bias = torch.zeros(self.config.num_experts)
+        for expert, value in expert_bias.items():
+            if not 0 <= int(expert) < self.config.num_experts:
+                raise InputError(f"expert {expert} does not exist (the model has {self.config.num_experts})")
+            bias[int(expert)] = float(value)
+        return bias
+
+
+def _take(iterator, n: int) -> list[Job]:
+    out = []
+    for job in iterator:
+        out.append(job)
+        if len(out) >= n:
+            break
+    return out
+
+
+def _light(info: UtteranceInfo) -> UtteranceInfo:
+    empty = np.zeros((0,))
+    return UtteranceInfo(info.start, info.end, info.text, info.voice, info.style, info.phonemes, info.durations,
+                         empty, empty, info.chapter)
+
+
+def _progress_bar(enabled: bool | None):
+    if enabled is None:
+        enabled = sys.stderr.isatty()
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(unit="sentence", file=sys.stderr, dynamic_ncols=True)
