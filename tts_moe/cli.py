@@ -25,6 +25,8 @@ COMMAND_MODULES = (
     "watermark.cli",
     "watermark.ledger.cli",
     "watermark.verify_cli",
+    "voices.cli",
+    "bench.cli",
 )
 
 

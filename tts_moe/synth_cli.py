@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
         script, out, text=text, voice=args.voice, style=args.style, script_format=script_format, rate=args.rate,
         pitch=args.pitch, pitch_range=args.pitch_range, volume=args.volume, style_mix=_parse_mix(args.mix),
         expert_bias=_parse_bias(args.expert_bias), dense=args.dense, audio_format=args.format,
-        store_text=args.store_text, progress=None if not args.quiet else False)
+        store_text=args.store_text, progress=None if not args.quiet else False, resume=args.resume)
     report = result.to_dict()
     if args.subtitles:
         cues = result.word_cues if args.word_level else result.cues
@@ -143,6 +143,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--ledger", help="provenance ledger file (default: $TTS_MOE_LEDGER or the user data folder)")
     parser.add_argument("--store-text", action="store_true", help="keep the script text in the ledger (off: hash only)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep finished parts in .OUTPUT.parts/ so an interrupted run continues where it "
+                             "stopped when run again with --resume")
     parser.add_argument("--acoustic", metavar="PATH", help="acoustic model weights (default: shipped)")
     parser.add_argument("--vocoder", metavar="PATH", help="vocoder weights (default: shipped)")
     parser.add_argument("--watermark", metavar="PATH", help="watermark weights (default: shipped)")

@@ -29,8 +29,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     export.add_argument("run_dir", metavar="RUN_DIR", type=Path, help="a `watermark train` run folder")
     export.add_argument("--to", required=True, type=Path, metavar="DIR", help="output folder, e.g. watermark/weights/")
-    export.add_argument("--threshold", type=float, default=0.5,
-                        help="detection threshold to store (calibrate with bench/watermark.py; default 0.5)")
+    export.add_argument("--threshold", type=float, default=None,
+                        help="detection threshold to store (default: the one calibrated in --measured, else 0.5)")
+    export.add_argument("--measured", metavar="JSON",
+                        help="bench/watermark.py results for these weights: their calibrated threshold, "
+                             "robustness figures and clean bit accuracy go into the model card")
     export.add_argument("--json", action="store_true", help="print the model card as JSON")
     export.set_defaults(func=_export)
 
@@ -112,9 +115,13 @@ def _train(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from watermark.export import export_run
 
-    if not 0.0 < args.threshold < 1.0:
-        raise InputError(f"--threshold must be between 0 and 1, got {args.threshold}")
-    card = export_run(args.run_dir, args.to, detection_threshold=args.threshold)
+    from watermark.export import figures_from_bench
+
+    calibrated, measured = figures_from_bench(args.measured) if args.measured else (None, None)
+    threshold = args.threshold if args.threshold is not None else (calibrated or 0.5)
+    if not 0.0 < threshold < 1.0:
+        raise InputError(f"--threshold must be between 0 and 1, got {threshold}")
+    card = export_run(args.run_dir, args.to, detection_threshold=threshold, measured=measured)
     if args.json:
         print(json.dumps(card, indent=2))
     else:

@@ -16,8 +16,18 @@ CARD_KEYS = ("batch_size", "segment_seconds", "lr", "seed", "preset", "weights",
              "splice_probability", "bf16", "init_from")
 
 
+def figures_from_bench(path: str | os.PathLike) -> tuple[float | None, dict]:
+    """(calibrated threshold, {metric: value}) from a ``bench/watermark.py`` results file."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        rows = {row["metric"]: row["value"] for row in data["rows"]}
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise InputError(f"cannot read watermark bench results {path}: {error}") from None
+    return data.get("threshold"), rows
+
+
 def export_run(run_dir: str | os.PathLike, to: str | os.PathLike, *,
-               detection_threshold: float = DEFAULT_THRESHOLD) -> dict:
+               detection_threshold: float = DEFAULT_THRESHOLD, measured: dict | None = None) -> dict:
     """Write ``to/watermark.safetensors`` and ``to/watermark.json``; returns the card.
 
     ``detection_threshold`` should come from ``bench/watermark.py`` (calibrated for a false
@@ -41,12 +51,15 @@ def export_run(run_dir: str | os.PathLike, to: str | os.PathLike, *,
                        "detector": parameter_count(networks.detector)},
         "config": networks.config.to_dict(),
         "detection_threshold": detection_threshold,
+        # verify uses decoded payloads to find ledger clips only when this is >= 0.95
+        "payload_bit_accuracy": (measured or {}).get("bit accuracy: clean"),
         "training": {"steps": state.get("step"), "wall_seconds": round(state.get("wall_seconds", 0.0), 1),
                      "corpus": state.get("corpus"), "corpus_hours": state.get("corpus_hours"),
                      "train_clips": state.get("train_clips"),
                      "options": {k: options.get(k) for k in CARD_KEYS if k in options}},
         "measured": {"validation": state.get("validation", [])[-1:],
-                     "note": "run `python -m bench.watermark --weights DIR` for the robustness table"},
+                     **({"bench": measured} if measured else
+                        {"note": "run `python -m bench.watermark --weights DIR` for the robustness table"})},
     }
     Watermarker(networks, card).save_pretrained(to, card)
     return card

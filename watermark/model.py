@@ -206,16 +206,21 @@ def fit_to_envelope(raw: torch.Tensor, audio: torch.Tensor, snr_db: float,
     return shaped * gain
 
 
-def watermark_signal(generator: torch.nn.Module, audio: torch.Tensor, bits: torch.Tensor) -> torch.Tensor:
+def watermark_signal(generator: torch.nn.Module, audio: torch.Tensor, bits: torch.Tensor, *,
+                     with_raw: bool = False):
     """The additive watermark ``(batch, time)`` for audio ``(batch, time)`` and bits ``(batch, nbits)``:
     the generator's output, rescaled by :func:`fit_to_envelope` to the generator's
-    ``target_snr_db`` (set by :func:`build_generator` from the config; ``None``: unscaled)."""
+    ``target_snr_db`` (set by :func:`build_generator` from the config; ``None``: unscaled).
+    ``with_raw=True`` also returns the unscaled output (training keeps its level near 1:
+    the rescaling makes the loss blind to it, and unchecked it drifts until it overflows)."""
     raw = generator.get_watermark(audio.unsqueeze(1), message=bits.long())[:, 0, : audio.shape[-1]]
     target = getattr(generator, "target_snr_db", None)
     if target is None:
-        return raw
-    with torch.autocast(device_type=audio.device.type, enabled=False):
-        return fit_to_envelope(raw, audio, float(target))
+        mark = raw
+    else:
+        with torch.autocast(device_type=audio.device.type, enabled=False):
+            mark = fit_to_envelope(raw, audio, float(target))
+    return (mark, raw) if with_raw else mark
 
 
 def detector_logits(detector: torch.nn.Module, audio: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -264,8 +264,11 @@ def verify_file(path: str | os.PathLike, watermarker: Detector, ledger: Ledger |
         return report
     detection = report.detection
     detected = detection.detected and detection.payload is not None
-    report.ledger = match_ledger(ledger, detection.payload if detected else None,
+    trusted, why = payload_trusted(watermarker)
+    report.ledger = match_ledger(ledger, detection.payload if detected and trusted else None,
                                  report.audio_sha256, report.duration_s)
+    if detected and not trusted:
+        report.warnings.append(why)
     if not detected:
         report.status = "unmarked"
         if report.ledger.match == "exact":
@@ -281,6 +284,22 @@ def _silence(seconds: float, threshold: float) -> Detection:
     frames = max(1, int(np.ceil(seconds / FRAME_SECONDS)))
     return summarise(np.zeros(frames, np.float32), np.zeros((PAYLOAD_BITS, frames), np.float32),
                      threshold=threshold, duration=seconds)
+
+
+#: payloads decoded by a model whose card reports a lower clean bit accuracy are not used to
+#: find ledger clips (a random payload would point at an unrelated clip)
+MIN_PAYLOAD_BIT_ACCURACY = 0.95
+
+
+def payload_trusted(watermarker) -> tuple[bool, str]:
+    """Whether decoded payloads may be matched to ledger clips, and why not. Models without a
+    measured figure in their card (e.g. official AudioSeal checkpoints) are trusted."""
+    measured = (getattr(watermarker, "card", None) or {}).get("payload_bit_accuracy")
+    if measured is None or float(measured) >= MIN_PAYLOAD_BIT_ACCURACY:
+        return True, ""
+    return False, (f"this watermark model decodes payloads with a measured bit accuracy of {float(measured):.2f} "
+                   f"(< {MIN_PAYLOAD_BIT_ACCURACY}), so the payload is not used to find ledger clips; only a "
+                   "byte-identical file is matched (by its SHA-256)")
 
 
 def match_ledger(ledger: Ledger | None, payload: int | None, audio_sha256: str | None,

@@ -107,3 +107,45 @@ def test_public_import():
     from tts_moe.synthesis import Synthesizer
 
     assert Public is Synthesizer
+
+
+def test_resume_continues_an_interrupted_run_without_redoing_windows(synth, tmp_path, monkeypatch):
+    import soundfile as sf
+
+    import tts_moe.synthesis.synthesizer as module
+
+    monkeypatch.setattr(module, "WINDOW_SECONDS_HINT", 2)
+    script = "One. Two. Three. Four. Five. Six."
+    real_render, calls = synth.engine.render, []
+
+    def interrupted(jobs, **kwargs):
+        calls.append(len(jobs))
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real_render(jobs, **kwargs)
+
+    monkeypatch.setattr(synth.engine, "render", interrupted)
+    out = tmp_path / "long.wav"
+    with pytest.raises(KeyboardInterrupt):
+        synth.synthesize(script, out, resume=True, progress=False)
+    parts = tmp_path / ".long.wav.parts"
+    assert not out.exists() and (parts / "manifest.json").is_file()
+    assert ledger_clips(tmp_path / "ledger.db") == []
+    monkeypatch.setattr(synth.engine, "render", lambda jobs, **kw: (calls.append(len(jobs)), real_render(jobs, **kw))[1])
+    calls.clear()
+    result = synth.synthesize(script, out, resume=True, progress=False)
+    assert calls == [2, 2]  # the first window came from the parts
+    assert not parts.exists()
+    (row,) = ledger_clips(tmp_path / "ledger.db")
+    assert row["payload"] == result.payload and len(result.cues) == 6
+    fresh = synth.synthesize(script, tmp_path / "fresh.wav", progress=False)
+    assert len(sf.read(out)[0]) == len(sf.read(tmp_path / "fresh.wav")[0])
+    assert [round(c.start, 3) for c in result.cues] == [round(c.start, 3) for c in fresh.cues]
+
+
+def test_resume_ignores_parts_of_another_script(synth, tmp_path, monkeypatch):
+    parts = tmp_path / ".x.wav.parts"
+    parts.mkdir()
+    (parts / "manifest.json").write_text('{"key": "other", "payload": 5, "windows": []}')
+    synth.synthesize("Hello there.", tmp_path / "x.wav", resume=True, progress=False)
+    assert not parts.exists() and (tmp_path / "x.wav").is_file()

@@ -350,3 +350,19 @@ def test_cli_with_real_tiny_network_weights(ledger, tmp_path, speech, capsys):
     (clip,) = json.loads(out)["clips"]  # random networks: the verdict is arbitrary, not verified
     assert code == 1 and clip["status"] in ("unmarked", "unmatched")
     assert clip["detection"]["threshold"] == 0.5 and len(clip["audio_sha256"]) == 64
+
+
+def test_payloads_of_a_model_measured_unreliable_are_not_matched(ledger, tmp_path, speech):
+    """A card measuring clean bit accuracy at chance: the decoded payload must not point
+    at a clip; only a byte-identical file is matched (by its hash)."""
+    clean = speech(1.2, 1)
+    row = record(ledger, tmp_path / "logged.wav", clean)
+    soundfile.write(tmp_path / "copy.flac", toy_mark(clean, row["payload"]), SAMPLE_RATE)
+    marker = ToyMarker()
+    marker.card = {"payload_bit_accuracy": 0.5}
+    edited = verify_file(tmp_path / "copy.flac", marker, ledger)
+    assert edited.detection.payload == row["payload"]
+    assert edited.status == "unmatched" and edited.ledger.match == "none"
+    assert any("bit accuracy of 0.50" in w for w in edited.warnings)
+    exact = verify_file(tmp_path / "logged.wav", marker, ledger)
+    assert exact.status == "verified" and exact.ledger.match == "exact"

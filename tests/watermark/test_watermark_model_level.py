@@ -116,3 +116,24 @@ def test_config_level_round_trips_and_defaults():
     legacy = {k: v for k, v in WatermarkConfig().to_dict().items() if k != "target_snr_db"}
     assert WatermarkConfig.from_dict(legacy).target_snr_db == 28.0
     assert build_networks(PRESETS["official"]).generator.target_snr_db is None
+
+
+def test_raw_output_is_returned_for_the_level_penalty():
+    import torch
+
+    from watermark.model import build_networks, message_bits, preset, watermark_signal
+
+    networks = build_networks(preset("tiny"))
+    audio = 0.1 * torch.randn(2, 4000)
+    bits = message_bits(torch.tensor([1, 2]), 16)
+    mark, raw = watermark_signal(networks.generator, audio, bits, with_raw=True)
+    assert mark.shape == raw.shape == audio.shape
+    torch.testing.assert_close(watermark_signal(networks.generator, audio, bits), mark)
+    # the rescaled mark does not depend on the raw scale (so only the training penalty holds it)
+    last = [m for m in networks.generator.decoder.modules() if isinstance(m, torch.nn.Conv1d)][-1]
+    with torch.no_grad():
+        last.weight.mul_(100.0)
+        last.bias.mul_(100.0)
+    scaled_mark, scaled_raw = watermark_signal(networks.generator, audio, bits, with_raw=True)
+    assert float(scaled_raw.abs().max()) > 50 * float(raw.abs().max())
+    torch.testing.assert_close(scaled_mark, mark, rtol=1e-3, atol=1e-6)

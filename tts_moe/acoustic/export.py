@@ -22,6 +22,20 @@ EXPERT_PLACEMENT = (
 )
 
 
+def trained_voices(corpus: str | None, config: AcousticConfig) -> dict[str, dict]:
+    """Per speaker: language and the styles it was trained on (from the corpus metadata,
+    when the corpus is still on disk; else every style of the config)."""
+    styles: dict[str, set[str]] = {}
+    if corpus and (Path(corpus) / "metadata.jsonl").is_file():
+        from tts_moe.corpus.metadata import load_metadata
+
+        for record in load_metadata(Path(corpus), repair=False).values():
+            styles.setdefault(record["speaker"], set()).add(record["style"])
+    return {speaker: {"language": config.speaker_languages.get(speaker, "en-us"),
+                      "styles": [s for s in config.styles if s in styles.get(speaker, config.styles)]}
+            for speaker in config.speakers}
+
+
 def export_run(run_dir: str | os.PathLike, to: str | os.PathLike, measured: dict | None = None) -> dict:
     """Write ``to/acoustic.safetensors`` + ``to/acoustic.json`` from ``run_dir``; returns the card."""
     run = Path(run_dir)
@@ -42,6 +56,7 @@ def export_run(run_dir: str | os.PathLike, to: str | os.PathLike, measured: dict
     active = total - aligner - expert_params + expert_params * config.top_k // max(config.num_experts, 1)
     card = {
         "model": "tts-moe acoustic",
+        "voices": trained_voices(state.get("corpus"), config),
         "toolkit_version": __version__,
         "kind": "mixture of experts" if config.mixture else "dense twin",
         "expert_placement": EXPERT_PLACEMENT if config.mixture else None,

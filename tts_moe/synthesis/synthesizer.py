@@ -28,6 +28,7 @@ from tts_moe.script import parse_script
 from tts_moe.script.model import Script
 from tts_moe.synthesis.engine import Rendered, SpeechEngine, StageTimes
 from tts_moe.synthesis.plan import Job, Planner
+from tts_moe.synthesis.resume import ResumeParts, job_key
 from tts_moe.synthesis.subtitles import Cue, word_cues
 
 WINDOW_SECONDS_HINT = 24  # jobs per window (~2-4 minutes of speech)
@@ -125,10 +126,13 @@ class Synthesizer:
                    style: str | None = None, script_format: str = "auto", rate: float = 1.0, pitch: float = 0.0,
                    pitch_range: float = 1.0, volume: float = 0.0, style_mix: tuple[str, float] | None = None,
                    expert_bias: dict[int, float] | None = None, dense: bool = False, audio_format: str | None = None,
-                   store_text: bool = False, progress: bool | None = None, text: str | None = None) -> SynthesisResult:
+                   store_text: bool = False, progress: bool | None = None, text: str | None = None,
+                   resume: bool = False) -> SynthesisResult:
         """Render ``script`` (text, Markdown or SSML, or a parsed :class:`Script`) into
         ``output`` (watermarked) with one ledger row; see the module docstring. ``text`` is
-        the script as written (for the ledger's text hash) when ``script`` is already parsed."""
+        the script as written (for the ledger's text hash) when ``script`` is already parsed.
+        ``resume=True`` keeps finished windows beside the output so that a run interrupted
+        by a crash or Ctrl-C continues where it stopped (:mod:`tts_moe.synthesis.resume`)."""
         from watermark.ledger import Ledger
         from watermark.ledger.records import ClipChunk
 
@@ -150,6 +154,13 @@ class Synthesizer:
             self.check_style(segment.style or style, where)
         mix = self._style_mix(style_mix)
         bias = self._expert_bias(expert_bias)
+        parts = None
+        if resume:
+            parts = ResumeParts(output, job_key(
+                text=text, parsed=[vars(seg) for seg in parsed.segments], voice=voice, style=style, rate=rate,
+                pitch=pitch, pitch_range=pitch_range, volume=volume, style_mix=style_mix, expert_bias=expert_bias,
+                dense=dense, models=self.model_versions(), window=WINDOW_SECONDS_HINT, format=audio_format))
+        saved = parts.load() if parts else None
         timer = {"front_end": 0.0, "watermark": 0.0, "io": 0.0}
         self.engine.times = StageTimes()  # per call
         started = time.perf_counter()
@@ -157,10 +168,27 @@ class Synthesizer:
             for name in {voice, *(s.voice for s in parsed.segments if s.voice)}:
                 ledger.ensure_voice(name, "builtin", name=name)
             with ledger.record_clip(output, text=text, voice_id=voice, style=style, store_text=store_text,
-                                    model_versions=self.model_versions(), format=audio_format) as pending:
+                                    model_versions=self.model_versions(), format=audio_format,
+                                    payload=saved["payload"] if saved else None) as pending:
                 utterances, position = [], 0
                 jobs = planner.jobs(parsed)
                 bar = _progress_bar(progress)
+                if parts is not None and saved is None:
+                    parts.start(pending.payload)
+                for index, window_info in enumerate(saved["windows"] if saved else []):
+                    skipped = _take(jobs, WINDOW_SECONDS_HINT)  # the same windows as before: skip their jobs
+                    audio = parts.window_audio(index)
+                    pending.write(audio)
+                    for item in window_info["utterances"]:
+                        info = UtteranceInfo(position / SAMPLE_RATE + item["start"], position / SAMPLE_RATE + item["end"],
+                                             item["text"], item["voice"], item["style"], item["phonemes"],
+                                             np.zeros(0), np.zeros(0), np.zeros(0), item["chapter"])
+                        pending.add_chunk(ClipChunk.from_text(info.start, info.end, info.text, info.voice,
+                                                              style=info.style))
+                        utterances.append(info)
+                    position += len(audio)
+                    if bar is not None:
+                        bar.update(len(skipped))
                 while True:
                     t0 = time.perf_counter()
                     window = _take(jobs, WINDOW_SECONDS_HINT)
@@ -182,6 +210,11 @@ class Synthesizer:
                     timer["io"] += time.perf_counter() - t0
                     for info in infos:
                         pending.add_chunk(ClipChunk.from_text(info.start, info.end, info.text, info.voice, style=info.style))
+                    if parts is not None:
+                        base = position / SAMPLE_RATE
+                        parts.add(marked, [{"start": i.start - base, "end": i.end - base, "text": i.text, "voice": i.voice,
+                                            "style": i.style, "phonemes": i.phonemes, "chapter": i.chapter}
+                                           for i in infos])
                     utterances.extend(infos if self.keep_routing else [_light(i) for i in infos])
                     position += len(audio)
                     if bar is not None:
@@ -193,6 +226,8 @@ class Synthesizer:
                 if bar is not None:
                     bar.close()
             clip_id, payload = pending.row["clip_id"], pending.payload
+        if parts is not None:
+            parts.clear()
         times = self.engine.times
         stage = {**timer, "acoustic": times.acoustic, "vocoder": times.vocoder, "post": times.post,
                  "total": time.perf_counter() - started}

@@ -61,6 +61,7 @@ import numpy as np
 
 from tts_moe.errors import InputError, OutputError
 from watermark.ledger import schema
+from watermark.ledger.payload import check_payload
 from watermark.ledger.store import ClipChunk, Ledger, sha256_file
 
 
@@ -70,7 +71,8 @@ class PendingClip:
     ``payload`` is the 16-bit value to embed; after a clean exit ``row`` is the committed
     row. Keyword arguments are those of :meth:`Ledger.add_clip` (without ``audio_sha256``,
     ``duration_s``, ``payload``, ``path``) plus ``sample_rate`` (default 16000), ``format`` and
-    ``subtype`` for the audio file.
+    ``subtype`` for the audio file, and ``payload`` to reuse an already issued payload
+    (a resumed long-form job whose finished parts carry it) instead of allocating one.
     """
 
     def __init__(self, ledger: Ledger, target: Path, *, text: str, voice_id: str,
@@ -78,7 +80,8 @@ class PendingClip:
                  sample_rate: int = 16_000, style: str | None = None,
                  model_versions: dict[str, str] | None = None,
                  chunks: list[ClipChunk] | None = None,
-                 format: str | None = None, subtype: str | None = None) -> None:
+                 format: str | None = None, subtype: str | None = None,
+                 payload: int | None = None) -> None:
         from tts_moe.audio import AtomicAudioWriter, format_for_path
 
         self.ledger = ledger
@@ -98,7 +101,8 @@ class PendingClip:
         self.clip_id = os.urandom(16).hex()
         self.staging = self.target.with_name(f".{self.target.name}.{self.clip_id}.staged")
         with ledger.transaction() as conn:  # transaction A
-            self.payload = ledger.next_payload()
+            # a resumed long-form job reuses the payload its finished parts already carry
+            self.payload = ledger.next_payload() if payload is None else check_payload(payload)
             conn.execute(
                 "INSERT INTO pending_writes (clip_id, payload, target, staging, pid, host, "
                 "stage, started_at) VALUES (?, ?, ?, ?, ?, ?, 'writing', ?)",
