@@ -51,6 +51,10 @@ def tiny_weights(tmp_path_factory):
         model.duration_predictor.proj.bias.fill_(1.5)
     save_pretrained(model, root / "acoustic", {"kind": "mixture of experts"})
     Vocoder(Generator(VocoderConfig(dim=16, intermediate_dim=32, num_layers=1))).save_pretrained(root / "vocoder")
+    from watermark.model import build_networks, preset
+    from watermark.watermarker import Watermarker
+
+    Watermarker(build_networks(preset("tiny"))).save_pretrained(root / "watermark")
     corpus = root / "corpus"
     (corpus / "audio").mkdir(parents=True)
     t = np.arange(SAMPLE_RATE) / SAMPLE_RATE
@@ -66,13 +70,13 @@ def test_bench_runs_end_to_end_on_tiny_models(tiny_weights, tmp_path, monkeypatc
     monkeypatch.setattr(bench.common, "RESULTS_DIR", tmp_path / "results")
     code = bench_longform.main([
         "--acoustic-weights", str(root / "acoustic"), "--vocoder-weights", str(root / "vocoder"),
-        "--untrained-watermark", "tiny", "--minutes", "0.05", "--memory-minutes", "0.05,0.1", "--threads", "1",
+        "--watermark-weights", str(root / "watermark"), "--minutes", "0.05", "--memory-minutes", "0.05,0.1", "--threads", "1",
         "--corpus", str(corpus), "--wer-voices", "flite-slt,hts-slt", "--wer-clips", "1"])
     assert code == 0
     results = json.loads((tmp_path / "results" / "longform.json").read_text())
     metrics = {row["metric"]: row["value"] for row in results["rows"]}
     assert isinstance(metrics["end-to-end RTF (~0.05 min script, 1T)"], float)
-    assert "UNTRAINED" in metrics["watermark"]
+    assert metrics["watermark"] == f"trained ({root / 'watermark'})"
     shares = [v for m, v in metrics.items() if m.startswith("share: ")]
     assert len(shares) == 7 and sum(shares) == pytest.approx(100, abs=0.5)
     assert any(m.startswith("flite -voice slt") for m in metrics) and any(m.startswith("espeak-ng") for m in metrics)
