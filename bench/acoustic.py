@@ -253,11 +253,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--results", default="acoustic", help="results name: bench/results/NAME.json")
     parser.add_argument("--quick", action="store_true", help="smaller defaults (see each option) for a fast look")
     args = parser.parse_args(argv)
-    defaults = {"clips": (5, 1), "moe_speakers": (",".join(MOE_SPEAKERS), MOE_SPEAKERS[0]),
-                "moe_sentences": (60, 10), "repeats": (10, 3), "batch_sentences": (64, 32)}
-    for name, (full, quick) in defaults.items():
-        if getattr(args, name) is None:
-            setattr(args, name, quick if args.quick else full)
+    bench.common.apply_size_defaults(args, {
+        "clips": (5, 1), "moe_speakers": (",".join(MOE_SPEAKERS), MOE_SPEAKERS[0]),
+        "moe_sentences": (60, 10), "repeats": (10, 3), "batch_sentences": (64, 32)})
     return args
 
 

@@ -105,3 +105,10 @@ def write_results(name: str, title: str, rows: list[Row], extra: dict | None = N
     temp.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     os.replace(temp, path)
     return path
+
+
+def apply_size_defaults(args, defaults: dict[str, tuple]) -> None:
+    """Fill options left at None with their ``(full, quick)`` default, by ``args.quick``."""
+    for name, (full, quick) in defaults.items():
+        if getattr(args, name) is None:
+            setattr(args, name, quick if args.quick else full)

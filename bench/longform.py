@@ -36,7 +36,7 @@ from bench._longform_run import (
     reference_engine,
     run_child,
 )
-from bench.common import Row, at_most, print_table, write_results
+from bench.common import Row, apply_size_defaults, at_most, print_table, write_results
 from tts_moe.errors import InputError, TTSMoeError
 from tts_moe.paths import REPO_ROOT
 
@@ -163,9 +163,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--results", default="longform", help="results name: bench/results/NAME.json")
     parser.add_argument("--quick", action="store_true", help="1- and 3-minute scripts, 1 WER sentence per voice")
     args = parser.parse_args(argv)
-    for name, full, quick in (("minutes", 10.0, 1.0), ("memory_minutes", "10,60", "1,3"), ("wer_clips", 5, 1)):
-        if getattr(args, name) is None:
-            setattr(args, name, quick if args.quick else full)
+    apply_size_defaults(args, {"minutes": (10.0, 1.0), "memory_minutes": ("10,60", "1,3"), "wer_clips": (5, 1)})
     return args
 
 
