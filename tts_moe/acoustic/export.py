@@ -61,7 +61,7 @@ def export_run(run_dir: str | os.PathLike, to: str | os.PathLike, measured: dict
         "kind": "mixture of experts" if config.mixture else "dense twin",
         "expert_placement": EXPERT_PLACEMENT if config.mixture else None,
         "parameters": {"inference_total": total - aligner, "active_per_phoneme": active,
-                       "aligner_not_shipped": aligner},
+                       "aligner_for_training": aligner},
         "training": {
             "corpus": state.get("corpus"), "corpus_hours": state.get("corpus_hours"),
             "train_clips": state.get("train_clips"), "held_out_clips": state.get("held_out_clips"),

@@ -1,5 +1,5 @@
-"""Shipped acoustic-model weights: ``tts_moe/acoustic/weights/acoustic.safetensors`` (fp16,
-inference modules only: the aligner is a training tool and is not shipped) and the model card
+"""Shipped acoustic-model weights: ``tts_moe/acoustic/weights/acoustic.safetensors`` (fp16:
+the inference modules, plus the small aligner that only training uses) and the model card
 ``acoustic.json`` (``{"config": AcousticConfig, "training": ..., "measured": ...}``).
 """
 
@@ -44,15 +44,22 @@ def inference_state(model: AcousticModel) -> dict[str, torch.Tensor]:
 
 
 def save_pretrained(model: AcousticModel, folder: str | os.PathLike, card: dict) -> Path:
-    """Export ``model`` (fp16, without the aligner) with ``card`` (config filled in)."""
+    """Export ``model`` (fp16) with ``card`` (config filled in): the inference modules under
+    ``model.*`` and the small training-only aligner under ``aligner.*`` (so that training can
+    resume from shipped weights with its alignment intact)."""
     card = {**card, "config": model.config.to_dict()}
-    return save_fp16(folder, WEIGHTS_NAME, CARD_NAME, {"model": inference_state(model)}, card, what=WHAT)
+    return save_fp16(folder, WEIGHTS_NAME, CARD_NAME,
+                     {"model": inference_state(model), "aligner": model.aligner.state_dict()}, card, what=WHAT)
 
 
 def load_weights(model: AcousticModel, path: str | os.PathLike | None = None) -> None:
-    """Load shipped/exported inference weights into ``model`` (the aligner keeps its state)."""
+    """Load shipped/exported weights into ``model``: the inference modules strictly, the
+    aligner when the file has it (older exports did not: it then keeps its state)."""
     weights, _ = resolve(path)
     strict_load(model, read_fp16(weights, "model", what=WHAT), str(weights), expected=inference_state(model))
+    aligner = read_fp16(weights, "aligner", what=WHAT)
+    if aligner:
+        strict_load(model.aligner, aligner, f"{weights} (aligner)")
 
 
 def load_model(path: str | os.PathLike | None = None) -> AcousticModel:
