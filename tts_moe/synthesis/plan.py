@@ -37,13 +37,13 @@ class Job:
 
 
 class Planner:
-    """Turns script segments into jobs, with one text front end per language."""
+    """Turns script segments into jobs, with one text front end per language. Voice and
+    style names are the caller's to check (the Synthesizer checks every segment up front)."""
 
     def __init__(self, default_voice: str, default_style: str, languages: dict[str, str],
-                 check_voice, check_style, max_phonemes: int = 400) -> None:
+                 max_phonemes: int = 400) -> None:
         self.default_voice, self.default_style = default_voice, default_style
         self.languages = languages
-        self.check_voice, self.check_style = check_voice, check_style
         self.max_phonemes = max_phonemes
         self._frontends: dict[str, TextFrontend] = {}
 
@@ -57,8 +57,6 @@ class Planner:
         voice = segment.voice or self.default_voice
         style = segment.style or self.default_style
         where = f"line {segment.line}, column {segment.column}"
-        self.check_voice(voice, where)
-        self.check_style(style, where)
         prosody = dict(rate=segment.rate or 1.0, pitch=segment.pitch or 0.0, volume=segment.volume or 0.0)
         frontend = self.frontend(voice)
         pause = segment.pause_before  # 0 = the segment continues the sentence (a span, a <phoneme>)

@@ -147,7 +147,7 @@ class Synthesizer:
         parsed = script if isinstance(script, Script) else parse_script(script, script_format)
         if text is None:
             text = script if isinstance(script, str) else "\n".join(s.text for s in parsed.segments)
-        planner = Planner(voice, style, dict(self.config.speaker_languages), self.check_voice, self.check_style)
+        planner = Planner(voice, style, dict(self.config.speaker_languages))
         for segment in parsed.segments:  # names first: an unknown voice fails before any audio
             where = f"line {segment.line}, column {segment.column}"
             self.check_voice(segment.voice or voice, where)
