@@ -2,7 +2,8 @@
 model card, written atomically and loaded strictly (names and shapes checked). No pickles.
 
 A weights file holds ``MODULE.PARAM`` keys for each named module, e.g. ``generator.*`` and
-``detector.*``; the card holds at least ``{"config": {...}}`` and, by convention,
+``detector.*`` (a file of a single module may use the empty name: plain ``PARAM`` keys);
+the card holds at least ``{"config": {...}}`` and, by convention,
 ``training`` and ``measured`` sections.
 """
 
@@ -25,7 +26,7 @@ def save_fp16(folder: str | os.PathLike, weights_name: str, card_name: str,
 
     folder = Path(folder)
     states = {name: m.state_dict() if isinstance(m, torch.nn.Module) else m for name, m in modules.items()}
-    tensors = {f"{name}.{key}": value.detach().to(torch.float16).contiguous()
+    tensors = {f"{name}.{key}" if name else key: value.detach().to(torch.float16).contiguous()
                for name, state in states.items() for key, value in state.items()}
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -52,7 +53,8 @@ def read_card(path: Path, *, what: str) -> dict:
 
 
 def read_fp16(path: Path, name: str, *, what: str) -> dict[str, torch.Tensor]:
-    """The fp32 state dict stored under prefix ``name.`` in a safetensors file."""
+    """The fp32 state dict stored under prefix ``name.`` in a safetensors file (every
+    tensor when ``name`` is empty)."""
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
@@ -60,7 +62,7 @@ def read_fp16(path: Path, name: str, *, what: str) -> dict[str, torch.Tensor]:
         tensors = load_file(str(path))
     except (OSError, SafetensorError) as error:
         raise InputError(f"cannot read {what} weights {path}: {error}") from None
-    prefix = f"{name}."
+    prefix = f"{name}." if name else ""
     return {k[len(prefix):]: v.float() for k, v in tensors.items() if k.startswith(prefix)}
 
 

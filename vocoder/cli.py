@@ -9,6 +9,7 @@ from pathlib import Path
 
 from tts_moe.cli import add_command_group
 from tts_moe.errors import InputError
+from tts_moe.train_cli import add_run_arguments, check_run_arguments
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -54,14 +55,10 @@ def add_train_parser(commands: argparse._SubParsersAction, name: str = "train") 
                     "Writes RUN_DIR/config.json, RUN_DIR/log.jsonl (losses, steps/s) and a "
                     "resumable checkpoint (safetensors + JSON) every --checkpoint-minutes.",
     )
-    train.add_argument("corpus", metavar="CORPUS_DIR", type=Path, help="training corpus folder")
-    train.add_argument("--out", required=True, type=Path, metavar="RUN_DIR", help="run folder")
-    train.add_argument("--steps", type=int, default=20_000, help="total optimizer steps (default 20000)")
+    add_run_arguments(train, weights="vocoder/weights", checkpoint_minutes=15.0)
     train.add_argument("--batch", type=int, default=16, help="segments per batch (default 16)")
     train.add_argument("--segment-seconds", type=float, default=1.0, help="segment length (default 1.0)")
     train.add_argument("--preset", default="base", help="generator size: small, base (default) or tiny")
-    train.add_argument("--resume", action="store_true", help="continue the run in RUN_DIR from its checkpoint")
-    train.add_argument("--init-from", metavar="PATH", help="start from shipped vocoder weights (folder or .safetensors)")
     train.add_argument("--mel-dir", metavar="DIR", help="fine-tune on predicted mels: DIR/ID.npy or "
                        "DIR/ID.safetensors ('mel', shape (n_mels, frames)) per clip id")
     train.add_argument("--allow-missing-mels", action="store_true",
@@ -74,12 +71,6 @@ def add_train_parser(commands: argparse._SubParsersAction, name: str = "train") 
     train.add_argument("--schedule", choices=("cosine", "exponential"), default="cosine")
     train.add_argument("--bf16", action="store_true", help="bf16 autocast for the discriminators (measured ~25 %% faster G+D steps)")
     train.add_argument("--holdout-speakers", default="", help="comma-separated speakers kept out of training")
-    train.add_argument("--checkpoint-minutes", type=float, default=15.0, help="checkpoint interval (default 15)")
-    train.add_argument("--max-minutes", type=float, help="stop (with a checkpoint) after this many minutes")
-    train.add_argument("--device", default="cpu", help="torch device (default cpu)")
-    train.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
-    train.add_argument("--seed", type=int, default=0, help="seed of initialisation and batches (default 0)")
-    train.add_argument("--json", action="store_true", help="print the final state as JSON")
     train.set_defaults(func=_train)
     return train
 
@@ -87,13 +78,9 @@ def add_train_parser(commands: argparse._SubParsersAction, name: str = "train") 
 def _train(args: argparse.Namespace) -> int:
     from vocoder.train import TrainOptions, train
 
-    for name in ("steps", "batch"):
-        if getattr(args, name) < 1:
-            raise InputError(f"--{name} must be at least 1, got {getattr(args, name)}")
+    check_run_arguments(args, "batch")
     if args.segment_seconds <= 0.1:
         raise InputError(f"--segment-seconds must exceed 0.1, got {args.segment_seconds}")
-    if not args.corpus.is_dir():
-        raise InputError(f"corpus folder not found: {args.corpus}")
     options = TrainOptions(
         corpus=str(args.corpus), run_dir=str(args.out), steps=args.steps, batch_size=args.batch,
         segment_seconds=args.segment_seconds, seed=args.seed, device=args.device,

@@ -10,7 +10,8 @@ from pathlib import Path
 from tts_moe.errors import InputError
 from tts_moe.checkpoint import find_checkpoint
 from vocoder.config import VocoderConfig
-from vocoder.loader import Vocoder, load_weights
+from tts_moe.weights import read_fp16, strict_load
+from vocoder.loader import Vocoder
 from vocoder.model import Generator, parameter_count
 
 CARD_KEYS = ("batch_size", "segment_seconds", "lr", "schedule", "disc_start_step", "adversarial",
@@ -31,7 +32,8 @@ def export_run(run_dir: str | os.PathLike, to: str | os.PathLike) -> dict:
     state = json.loads((checkpoint / "state.json").read_text(encoding="utf-8"))
     config = VocoderConfig.from_dict(saved["vocoder"])
     generator = Generator(config)
-    generator.load_state_dict(load_weights(checkpoint / "generator.safetensors", generator.state_dict()))
+    weights = checkpoint / "generator.safetensors"
+    strict_load(generator, read_fp16(weights, "", what="vocoder checkpoint"), str(weights))
     options = saved.get("options", {})
     card = {
         "model": "tts-moe vocoder: ConvNeXt backbone at mel frame rate + inverse-STFT head",

@@ -11,7 +11,6 @@ fp32 and refuses weights made for a different mel analysis. No pickles are ever 
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from collections.abc import Iterator
@@ -21,7 +20,8 @@ import numpy as np
 import torch
 
 from tts_moe.audio import MelConfig
-from tts_moe.errors import InputError, ModelNotAvailableError, OutputError
+from tts_moe.errors import InputError, ModelNotAvailableError
+from tts_moe.weights import read_card, read_fp16, save_fp16, strict_load
 from vocoder.chunking import DEFAULT_CHUNK_FRAMES, DEFAULT_CROSSFADE_FRAMES, default_overlap, iter_chunks
 from vocoder.config import VocoderConfig, mel_differences
 from vocoder.model import Generator
@@ -123,24 +123,10 @@ class Vocoder:
     def save_pretrained(self, folder: str | os.PathLike, card: dict | None = None) -> Path:
         """Write fp16 ``vocoder.safetensors`` and the model card ``vocoder.json`` into
         ``folder`` (created if needed); returns the weights path."""
-        from safetensors.torch import save_file
-
-        folder = Path(folder)
         card = {**(card or self.card), "config": self.config.to_dict()}
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            weights = {k: v.detach().to(torch.float16).contiguous()
-                       for k, v in self.generator.state_dict().items()}
-            temp = folder / f".{WEIGHTS_NAME}.tmp"
-            save_file(weights, str(temp), metadata={"format": "pt", "dtype": "float16"})
-            os.replace(temp, folder / WEIGHTS_NAME)
-            temp = folder / f".{CARD_NAME}.tmp"
-            temp.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
-            os.replace(temp, folder / CARD_NAME)
-        except OSError as error:
-            raise OutputError(f"cannot write vocoder weights to {folder}: {error}") from None
+        path = save_fp16(folder, WEIGHTS_NAME, CARD_NAME, {"": self.generator}, card, what="vocoder")
         self.card = card
-        return folder / WEIGHTS_NAME
+        return path
 
     @classmethod
     def from_pretrained(cls, path: str | os.PathLike | None = None, *,
@@ -152,7 +138,7 @@ class Vocoder:
         when the files are corrupt or the model was trained for a different ``mel_config``.
         """
         weights_path, card_path = _resolve(path)
-        card = _read_card(card_path)
+        card = read_card(card_path, what="vocoder")
         config = VocoderConfig.from_dict(card["config"])
         differences = mel_differences(mel_config.to_dict(), config.mel)
         if differences:
@@ -161,27 +147,8 @@ class Vocoder:
                 + "; ".join(differences) + "): use a vocoder trained on these mels"
             )
         generator = Generator(config)
-        generator.load_state_dict(load_weights(weights_path, generator.state_dict()))
+        strict_load(generator, read_fp16(weights_path, "", what="vocoder"), str(weights_path))
         return cls(generator.to(device), card)
-
-
-def load_weights(path: Path, expected: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """Safetensors ``path`` as fp32 tensors, checked against ``expected`` names and shapes."""
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
-
-    try:
-        tensors = load_file(str(path))
-    except (OSError, SafetensorError) as error:
-        raise InputError(f"cannot read vocoder weights {path}: {error}") from None
-    missing, unexpected = sorted(set(expected) - set(tensors)), sorted(set(tensors) - set(expected))
-    wrong = [k for k in expected.keys() & tensors.keys() if tensors[k].shape != expected[k].shape]
-    if missing or unexpected or wrong:
-        raise InputError(
-            f"vocoder weights {path} do not fit their config: missing {missing[:3]}, "
-            f"unexpected {unexpected[:3]}, wrong shape {sorted(wrong)[:3]}"
-        )
-    return {k: v.float() for k, v in tensors.items()}
 
 
 def _resolve(path: str | os.PathLike | None) -> tuple[Path, Path]:
@@ -197,13 +164,3 @@ def _resolve(path: str | os.PathLike | None) -> tuple[Path, Path]:
     if not card.is_file():
         raise InputError(f"vocoder model card not found beside {weights}: expected {card}")
     return weights, card
-
-
-def _read_card(path: Path) -> dict:
-    try:
-        card = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as error:
-        raise InputError(f"vocoder model card {path} is unreadable: {error}") from None
-    if not isinstance(card, dict) or not isinstance(card.get("config"), dict):
-        raise InputError(f"vocoder model card {path} has no 'config' object")
-    return card

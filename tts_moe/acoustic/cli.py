@@ -9,6 +9,7 @@ from pathlib import Path
 
 from tts_moe.cli import add_command_group
 from tts_moe.errors import InputError
+from tts_moe.train_cli import add_run_arguments, check_run_arguments
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -36,26 +37,16 @@ def add_train_parser(commands: argparse._SubParsersAction, name: str = "acoustic
                     "metadata.jsonl of audio + phonemes). Alignment is learned from the audio. "
                     "Writes RUN_DIR/config.json, RUN_DIR/log.jsonl (losses, validation, expert "
                     "shares, routing entropy) and a resumable checkpoint every --checkpoint-minutes.")
-    train.add_argument("corpus", metavar="CORPUS_DIR", type=Path, help="training corpus folder")
-    train.add_argument("--out", required=True, type=Path, metavar="RUN_DIR", help="run folder")
-    train.add_argument("--steps", type=int, default=20_000, help="total optimizer steps (default 20000)")
+    add_run_arguments(train, weights="tts_moe/acoustic/weights", checkpoint_minutes=5.0,
+                      init_help="; the aligner comes with them")
     train.add_argument("--dense", action="store_true",
                        help="train the dense twin (same active parameters, no routing) instead of the MoE")
     train.add_argument("--experts", type=int, help="number of experts N (default 8)")
     train.add_argument("--top-k", type=int, help="experts per phoneme k (default 2; 1 supported)")
-    train.add_argument("--resume", action="store_true", help="continue the run in RUN_DIR from its checkpoint")
-    train.add_argument("--init-from", metavar="PATH",
-                       help="start from exported weights, e.g. tts_moe/acoustic/weights (the aligner restarts)")
     train.add_argument("--lr", type=float, default=1e-3, help="peak learning rate (default 1e-3)")
     train.add_argument("--max-frames", type=int, default=4000, help="padded frames per batch (default 4000)")
     train.add_argument("--bf16", action="store_true", help="bf16 autocast (CPU: measured faster)")
-    train.add_argument("--checkpoint-minutes", type=float, default=5.0, help="checkpoint interval (default 5)")
-    train.add_argument("--max-minutes", type=float, help="stop (with a checkpoint) after this many minutes")
-    train.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda (default cpu)")
-    train.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
     train.add_argument("--cache", type=Path, metavar="DIR", help="feature cache folder (default CORPUS/.cache/acoustic)")
-    train.add_argument("--seed", type=int, default=0, help="seed of initialisation and batches (default 0)")
-    train.add_argument("--json", action="store_true", help="print the final state as JSON")
     train.set_defaults(func=_train)
     return train
 
@@ -63,10 +54,7 @@ def add_train_parser(commands: argparse._SubParsersAction, name: str = "acoustic
 def _train(args: argparse.Namespace) -> int:
     from tts_moe.acoustic.train import TrainOptions, train
 
-    if args.steps < 1:
-        raise InputError(f"--steps must be at least 1, got {args.steps}")
-    if not args.corpus.is_dir():
-        raise InputError(f"corpus folder not found: {args.corpus}")
+    check_run_arguments(args, "max_frames")
     overrides = {}
     if args.experts is not None:
         overrides["num_experts"] = args.experts
