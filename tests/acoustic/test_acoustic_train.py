@@ -105,3 +105,16 @@ def test_cli_train_refuses_a_reserved_corpus_and_a_missing_folder(tmp_path, corp
     (reserved / "metadata.jsonl").write_text("")
     assert main(["train", "acoustic", str(reserved), "--out", str(tmp_path / "r")]) == 2
     assert "reserved" in capsys.readouterr().err
+
+
+def test_init_from_may_change_loss_weights_but_not_the_architecture():
+    from tts_moe.acoustic.config import AcousticConfig
+    from tts_moe.acoustic.train import with_training_overrides
+
+    config = AcousticConfig(speakers=["a"], styles=["neutral"], n_symbols=10)
+    changed = with_training_overrides(config, {"balance_weight": 0.05, "z_weight": 0.0}, "w")
+    assert (changed.balance_weight, changed.z_weight) == (0.05, 0.0)
+    assert changed.num_experts == config.num_experts
+    assert with_training_overrides(config, {"num_experts": config.num_experts}, "w") == config
+    with pytest.raises(InputError, match="num_experts cannot change"):
+        with_training_overrides(config, {"num_experts": config.num_experts + 1}, "w")

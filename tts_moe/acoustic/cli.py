@@ -43,6 +43,9 @@ def add_train_parser(commands: argparse._SubParsersAction, name: str = "acoustic
                        help="train the dense twin (same active parameters, no routing) instead of the MoE")
     train.add_argument("--experts", type=int, help="number of experts N (default 8)")
     train.add_argument("--top-k", type=int, help="experts per phoneme k (default 2; 1 supported)")
+    train.add_argument("--balance-weight", type=float,
+                       help="weight of the Switch load-balancing loss (default 0.01; may change with --init-from)")
+    train.add_argument("--z-weight", type=float, help="weight of the router z-loss (default 0.001)")
     train.add_argument("--lr", type=float, default=1e-3, help="peak learning rate (default 1e-3)")
     train.add_argument("--max-frames", type=int, default=4000, help="padded frames per batch (default 4000)")
     train.add_argument("--bf16", action="store_true", help="bf16 autocast (CPU: measured faster)")
@@ -60,6 +63,11 @@ def _train(args: argparse.Namespace) -> int:
         overrides["num_experts"] = args.experts
     if args.top_k is not None:
         overrides["top_k"] = args.top_k
+    for name in ("balance_weight", "z_weight"):
+        if getattr(args, name) is not None:
+            if getattr(args, name) < 0:
+                raise InputError(f"--{name.replace('_', '-')} must not be negative, got {getattr(args, name)}")
+            overrides[name] = getattr(args, name)
     options = TrainOptions(corpus=str(args.corpus), run_dir=str(args.out), steps=args.steps, seed=args.seed,
                            mixture=not args.dense, config=overrides, resume=args.resume, init_from=args.init_from,
                            lr=args.lr, max_frames=args.max_frames, bf16=args.bf16,

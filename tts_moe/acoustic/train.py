@@ -69,6 +69,22 @@ def learning_rate(options: TrainOptions, step: int) -> float:
     return options.lr / 10 + 0.45 * options.lr * (1 + math.cos(math.pi * progress))
 
 
+# config fields that only shape the training losses, so a run started from shipped weights may change them
+TRAINING_ONLY_FIELDS = ("balance_weight", "z_weight", "capacity_factor")
+
+
+def with_training_overrides(config: AcousticConfig, overrides: dict, source: str) -> AcousticConfig:
+    """``config`` with the loss settings of ``overrides`` applied; any other override that
+    differs from ``config`` (e.g. the number of experts) cannot apply to existing weights."""
+    from dataclasses import replace
+
+    fixed = sorted(k for k, v in overrides.items() if k not in TRAINING_ONLY_FIELDS and getattr(config, k) != v)
+    if fixed:
+        raise InputError(f"--init-from {source}: {', '.join(fixed)} cannot change on existing weights "
+                         f"(only {', '.join(TRAINING_ONLY_FIELDS)} can)")
+    return replace(config, **{k: v for k, v in overrides.items() if k in TRAINING_ONLY_FIELDS})
+
+
 def data_config(features: FeatureSet, train_clips: list[int], options: TrainOptions) -> AcousticConfig:
     """A config whose speakers, styles and normalisation come from the training data."""
     speakers = sorted({features.records[i]["speaker"] for i in train_clips})
@@ -156,6 +172,7 @@ def _prepare_run(options: TrainOptions, features: FeatureSet, train_clips: list[
         from tts_moe.acoustic.loader import read_card
 
         config = AcousticConfig.from_dict(read_card(options.init_from)["config"])
+        config = with_training_overrides(config, options.config, options.init_from)
         fresh = data_config(features, train_clips, options)
         differences = config.describe_mismatch(fresh)
         if differences:
