@@ -92,10 +92,10 @@ def plan(mode: str, ctx: Context) -> list[Step]:
                for folder, file in ((ctx.vocoder_weights, "vocoder.safetensors"),
                                     (ctx.watermark_weights, "watermark.safetensors")))
     if quick:  # shipped weights only (random presets when there are none), 2 threads, 5 quality clips
-        vocoder = (*voc, *(("--corpus", heldout, "--clips", "5", "--presets=") if voc else ("--presets=base",)),
+        vocoder = (*voc, *(("--corpus", heldout, "--per-speaker", "1", "--presets=") if voc else ("--presets=base",)),
                    "--threads", "2", "--repeats", "2", "--no-train")
     else:  # the script's own defaults: shipped and random presets, 2 and 1 threads, training-step cost
-        vocoder = (*voc, *(("--corpus", heldout, "--clips", "55") if voc else ()))
+        vocoder = (*voc, *(("--corpus", heldout, "--per-speaker", "5") if voc else ()))
     sizes = {  # name: (module, quick args, full args, estimate quick, estimate full); None: not in that mode
         "text_frontend": ("text_frontend", ("--sentences", "500", "--skip-failures"), ("--sentences", "2000"),
                           "40 s", "1-2 min"),
@@ -104,8 +104,8 @@ def plan(mode: str, ctx: Context) -> list[Step]:
         "teacher_wer": ("speech_metrics", ("wer", heldout, "--per-speaker", "1", "--json", wer_json),
                         ("wer", heldout, "--json", wer_json), "20 s", "1 min"),
         "vocoder": ("vocoder", vocoder, vocoder, "1 min", "5 min"),
-        "vocoder_reserved": ("vocoder", None, (*voc, "--corpus", reserved, "--clips", "10", "--presets=", "--threads",
-                                               "2", "--repeats", "2", "--no-train", "--results", "vocoder_reserved")
+        "vocoder_reserved": ("vocoder", None, (*voc, "--corpus", reserved, "--per-speaker", "5", "--quality-only",
+                                               "--results", "vocoder_reserved")
                              if voc else None, "", "1 min"),
         "watermark": ("watermark", (*wm, "--clips", "5", "--calibration-clips", "20", "--max-seconds", "3"),
                       (*wm, "--clips", "20", "--calibration-clips", "100"), "2 min", "6 min"),

@@ -1,14 +1,15 @@
 """Benchmark of the neural vocoder (vocoder/).
 
-    python -m bench.vocoder [--weights PATH] [--corpus DIR] [--clips N] [--presets small,base]
-                            [--no-train] [--update-card]
+    python -m bench.vocoder [--weights [LABEL=]PATH ...] [--corpus DIR ...] [--per-speaker N]
+                            [--presets small,base] [--no-train] [--quality-only] [--update-card]
 
 Always (random weights when no --weights): parameter count, real-time factor on 2 threads
 for 10 s and 60 s of audio (whole-utterance and chunked; fastest of --repeats), peak RSS, and the training step
 time on batch 16 x 1 s (generator-only and with discriminators, fp32 and bf16 autocast) so
 training can be planned. With --weights and --corpus: copy-synthesis PESQ (wide band),
-STOI and log-mel L1 of held-out teacher clips, with Griffin-Lim on the same mels as the
-floor. Prints a table and writes bench/results/vocoder.json. Goal: RTF <= 0.01.
+STOI and log-mel L1 per corpus (N clips of every speaker; goal PESQ >= 3.6 except on a
+reserved corpus of unseen voices), with Griffin-Lim on the same mels as the floor; several
+--weights are scored side by side on the same clips (bench/_vocoder_quality.py). Prints a table and writes bench/results/vocoder.json. Goal: RTF <= 0.01.
 """
 
 from __future__ import annotations
@@ -21,11 +22,10 @@ import statistics
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from bench.common import Row, at_most, print_table, write_results
-from tts_moe.corpus.metadata import load_metadata, read_json
+from tts_moe.corpus.metadata import read_json
 from vocoder.config import preset
 from vocoder.loader import Vocoder
 from vocoder.model import Generator, parameter_count
@@ -111,45 +111,43 @@ def train_step_rows(preset_name: str, repeats: int = 3) -> tuple[list[Row], dict
     return rows, last
 
 
-def held_out_clips(corpus: Path, count: int, training: dict | None = None) -> list[Path]:
-    """Held-out clips of a training corpus (the split recorded in the model card's
-    ``training.options``), or any clips of a val/test/reserved corpus."""
-    manifest = read_json(corpus / "manifest.json")
-    records = load_metadata(corpus, repair=False)
-    if manifest.get("kind") == "training" and manifest.get("texts") == "train":
-        from vocoder.dataset import split_clips
+def quality_rows(vocoders: dict, corpora: list[Path], per_speaker: int) -> tuple[list[Row], dict]:
+    """Copy-synthesis rows for every corpus (see bench/_vocoder_quality.py)."""
+    from bench._vocoder_quality import corpus_clips, score_clips, summary_rows
 
-        options = (training or {}).get("options", {})
-        _, held = split_clips(records, corpus,
-                              holdout_fraction=options.get("holdout_fraction", 0.02),
-                              holdout_speakers=tuple(options.get("holdout_speakers") or ()))
-        paths = [c.path for c in held]
-    else:
-        paths = [corpus / r["path"] for r in sorted(records.values(), key=lambda r: r["id"])]
-    return paths[:count]
+    rows, extra = [], {}
+    training = next(iter(vocoders.values())).card.get("training")
+    for corpus in corpora:
+        manifest = read_json(corpus / "manifest.json")
+        clips = corpus_clips(corpus, per_speaker, training)
+        if not clips:
+            rows.append(Row(f"{corpus.name}: clips", 0))
+            continue
+        scored = score_clips(vocoders, clips)
+        rows += summary_rows(corpus.name, scored, list(vocoders), with_goal=manifest.get("kind") != "reserved")
+        extra[corpus.name] = scored
+    return rows, extra
 
 
-def quality_rows(vocoder: Vocoder, corpus: Path, count: int) -> tuple[list[Row], dict]:
-    from tts_moe.audio import load_audio
-    from vocoder.evaluate import compare
-
-    per_clip = []
-    for path in held_out_clips(corpus, count, vocoder.card.get("training")):
-        audio = load_audio(path, vocoder.sample_rate)[: 10 * vocoder.sample_rate]
-        per_clip.append({"clip": str(path), **compare(audio, vocoder)})
-    if not per_clip:
-        return [Row("held-out clips", 0)], {}
-    means = {k: float(np.nanmean([c[k] for c in per_clip])) for k in per_clip[0] if k not in ("clip", "seconds")}
-    rows = [Row("held-out clips", len(per_clip))]
-    rows += [Row(k, round(v, 4)) for k, v in means.items()]
-    return rows, {"per_clip": per_clip, "means": means}
+def parse_weights(specs: list[str]) -> dict[str, str]:
+    """``["PATH", "LABEL=PATH", ...]`` -> ``{label: path}`` (a lone PATH is labelled "weights")."""
+    out = {}
+    for index, spec in enumerate(specs):
+        label, _, path = spec.rpartition("=")
+        out[label or ("weights" if len(specs) == 1 else f"weights{index + 1}")] = path
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--weights", help="vocoder folder or .safetensors (default: random weights)")
-    parser.add_argument("--corpus", type=Path, help="corpus folder for copy-synthesis quality")
-    parser.add_argument("--clips", type=int, default=20, help="held-out clips for quality (default 20)")
+    parser.add_argument("--weights", action="append", default=[], metavar="[LABEL=]PATH",
+                        help="vocoder folder or .safetensors; repeat to compare weights side by side "
+                             "(default: random weights only)")
+    parser.add_argument("--corpus", type=Path, action="append", default=[],
+                        help="corpus folder for copy-synthesis quality (repeatable), e.g. "
+                             "/work/corpora/heldout-test and /work/corpora/reserved-test")
+    parser.add_argument("--per-speaker", type=int, default=5, help="clips per speaker and corpus (default 5)")
+    parser.add_argument("--quality-only", action="store_true", help="skip speed and training-step timing")
     parser.add_argument("--presets", default="small,base", help="random-weight presets to time")
     parser.add_argument("--repeats", type=int, default=5, help="timed repetitions (the fastest is reported)")
     parser.add_argument("--threads", default="2,1",
@@ -162,25 +160,25 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Row] = []
     extra: dict = {"load_average_start": os.getloadavg()}
 
-    vocoders = {}
-    if args.weights:
-        vocoders["weights"] = Vocoder.from_pretrained(args.weights)
-    for name in filter(None, args.presets.split(",")):
+    weights = parse_weights(args.weights)
+    vocoders = {label: Vocoder.from_pretrained(path) for label, path in weights.items()}
+    trained = dict(vocoders)
+    for name in filter(None, "" if args.quality_only else args.presets.split(",")):
         torch.manual_seed(0)
         vocoders[name] = Vocoder(Generator(preset(name)))
     for label, vocoder in vocoders.items():
         rows.append(Row(f"{label} parameters", parameter_count(vocoder.generator)))
-    for threads in (int(t) for t in args.threads.split(",")):
+    for threads in (int(t) for t in ("" if args.quality_only else args.threads).split(",") if t):
         torch.set_num_threads(threads)
         for label, vocoder in vocoders.items():
             rows += speed_rows(vocoder, label, args.repeats)
     torch.set_num_threads(THREADS)
     rows.append(Row("peak RSS after inference", round(peak_rss_mb(), 1), "MB"))
 
-    if args.weights and args.corpus:
-        quality, extra["quality"] = quality_rows(vocoders["weights"], args.corpus, args.clips)
+    if trained and args.corpus:
+        quality, extra["quality"] = quality_rows(trained, args.corpus, args.per_speaker)
         rows += quality
-    if not args.no_train:
+    if not (args.no_train or args.quality_only):
         extra["train_step_metrics"] = {}
         for name in filter(None, args.train_presets.split(",")):
             step_rows, extra["train_step_metrics"][name] = train_step_rows(name)
@@ -193,8 +191,10 @@ def main(argv: list[str] | None = None) -> int:
     print_table(title, rows)
     path = write_results(args.results, title, rows, extra)
     print(f"\nwrote {path}")
-    if args.update_card and args.weights:
-        update_card(args.weights, rows)
+    if args.update_card:
+        if len(weights) != 1:
+            raise SystemExit("--update-card needs exactly one --weights")
+        update_card(next(iter(weights.values())), rows)
     return 0
 
 

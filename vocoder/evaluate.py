@@ -55,17 +55,20 @@ def perceptual_scores(estimate: np.ndarray, reference: np.ndarray, sample_rate: 
     return {"pesq_wb": pesq_wb, "stoi": float(stoi(reference, estimate, sample_rate, extended=False))}
 
 
-def compare(reference: np.ndarray, vocoder, *, with_perceptual: bool = True) -> dict:
-    """Figures of vocoder and Griffin-Lim resynthesis of ``reference``'s log-mel."""
+def compare(reference: np.ndarray, vocoder, *, with_perceptual: bool = True, griffin_lim_too: bool = True) -> dict:
+    """Figures of vocoder (and, with ``griffin_lim_too``, Griffin-Lim) resynthesis of
+    ``reference``'s log-mel: ``mel_l1_<name>`` and, with ``with_perceptual``, ``pesq_wb_<name>``
+    and ``stoi_<name>`` for name in vocoder, griffin_lim."""
     config = vocoder.config.mel_config
     mel = log_mel(reference, config)
-    voc = vocoder.synthesize(mel)[: len(reference)]
-    gl = griffin_lim(mel.numpy(), config)[: len(reference)]
-    figures = {"seconds": len(reference) / config.sample_rate,
-               "mel_l1_vocoder": mel_distance(voc, reference, config),
-               "mel_l1_griffin_lim": mel_distance(gl, reference, config)}
+    outputs = {"vocoder": vocoder.synthesize(mel)[: len(reference)]}
+    if griffin_lim_too:
+        outputs["griffin_lim"] = griffin_lim(mel.numpy(), config)[: len(reference)]
+    figures = {"seconds": len(reference) / config.sample_rate}
+    for name, audio in outputs.items():
+        figures[f"mel_l1_{name}"] = mel_distance(audio, reference, config)
     if with_perceptual:
-        for name, audio in (("vocoder", voc), ("griffin_lim", gl)):
+        for name, audio in outputs.items():
             for key, value in perceptual_scores(audio, reference, config.sample_rate).items():
                 figures[f"{key}_{name}"] = value
     return figures

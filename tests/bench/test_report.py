@@ -65,11 +65,12 @@ def test_miss_pass_and_plain_rows(tmp_path):
 
 
 def test_issue_goal_applied_when_the_bench_has_none(tmp_path):
-    write(tmp_path / "results", "vocoder", [row("pesq_wb_vocoder", 1.9061), row("pesq_wb_griffin_lim", 2.39)])
+    write(tmp_path / "results", "vocoder", [row("heldout-test: PESQ-wb weights", 1.9061),
+                                            row("heldout-test: PESQ-wb griffin_lim", 2.39)])
     text = build(tmp_path)
-    summary = line_of(text, "pesq_wb_vocoder", "## Summary")
+    summary = line_of(text, "heldout-test: PESQ-wb weights", "## Summary")
     assert "**MISS**" in summary and ">= 3.6 (issue)" in summary
-    assert "pesq_wb_vocoder = 1.9061" in text[text.index("### Every MISS"):]
+    assert "heldout-test: PESQ-wb weights = 1.9061" in text[text.index("### Every MISS"):]
 
 
 def test_areas_without_results_say_not_measured(tmp_path):
@@ -196,7 +197,7 @@ def test_quick_and_full_sizes(tmp_path):
     assert str(tmp_path / "scratch" / "corpus") in quick["corpus_build"]
     assert "--per-speaker" in quick["teacher_wer"] and "--per-speaker" not in full["teacher_wer"]
     assert str(tmp_path / "results" / "teacher_wer.json") in full["teacher_wer"]
-    assert "--weights" in quick["vocoder"] and full["vocoder"][full["vocoder"].index("--clips") + 1] == "55"
+    assert "--weights" in quick["vocoder"] and full["vocoder"][full["vocoder"].index("--per-speaker") + 1] == "5"
     assert "--weights" not in quick["watermark"]  # no shipped watermark weights: random networks
     assert set(full) - set(quick) == {"vocoder_reserved", "watermark_configs"}
     assert list(quick)[-2:] == ["acoustic", "longform"]
@@ -290,11 +291,11 @@ def test_cli_command_registers_and_forwards(tmp_path, capsys):
     parser = argparse.ArgumentParser(prog="tts-moe")
     register(parser.add_subparsers(dest="command"))
     results = tmp_path / "results"
-    write(results, "vocoder", [row("pesq_wb_vocoder", 3.7)])
+    write(results, "vocoder", [row("heldout-test: PESQ-wb weights", 3.7)])
     args = parser.parse_args(["bench", "--report-only", "--results-dir", str(results),
                               "--report", str(tmp_path / "REPORT.md")])
     assert args.func(args) == 0
-    assert "pass" in line_of((tmp_path / "REPORT.md").read_text(), "pesq_wb_vocoder", "## Summary")
+    assert "pass" in line_of((tmp_path / "REPORT.md").read_text(), "heldout-test: PESQ-wb weights", "## Summary")
     args = parser.parse_args(["bench", "--full", "--dry-run", "--only", "acoustic"])
     assert args.func(args) == 0
     assert capsys.readouterr().out.splitlines()[-1].endswith("python -m bench.acoustic")

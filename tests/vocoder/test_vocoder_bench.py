@@ -19,13 +19,15 @@ def test_bench_runs_with_weights_and_corpus(tmp_path, corpus, monkeypatch, capsy
     Vocoder(Generator(VocoderConfig(dim=16, intermediate_dim=32, num_layers=1))).save_pretrained(
         tmp_path / "w", {"training": {"options": {"holdout_fraction": 0.0}}})
     code = bench_vocoder.main(["--weights", str(tmp_path / "w"), "--corpus", str(corpus),
-                               "--clips", "1", "--presets", "", "--threads", "1", "--repeats", "1",
+                               "--per-speaker", "1", "--presets", "", "--threads", "1", "--repeats", "1",
                                "--no-train", "--update-card"])
     assert code == 0
     results = json.loads((tmp_path / "results" / "vocoder.json").read_text())
     metrics = {row["metric"]: row["value"] for row in results["rows"]}
-    assert metrics["held-out clips"] == 1 and "pesq_wb_griffin_lim" in metrics
+    name = corpus.name
+    assert metrics[f"{name}: clips / speakers"].split(" / ")[1] == metrics[f"{name}: clips / speakers"].split(" / ")[0]
+    assert f"{name}: PESQ-wb griffin_lim" in metrics and f"{name}: PESQ-wb weights" in metrics
     assert "weights 1T RTF 60 s chunked" in metrics
     card = json.loads((tmp_path / "w" / "vocoder.json").read_text())
-    assert card["measured"]["bench"]["figures"]["held-out clips"] == 1
+    assert card["measured"]["bench"]["figures"][f"{name}: mel L1 weights"] > 0
     assert "RTF" in capsys.readouterr().out

@@ -1,0 +1,33 @@
+"""bench/_vocoder_quality.py: per-speaker means, goal verdicts, worst speaker."""
+
+from __future__ import annotations
+
+import math
+
+from bench._vocoder_quality import per_speaker, summary_rows
+
+
+def scored_rows():
+    rows = []
+    for speaker, pesq in (("a", 3.0), ("a", 4.0), ("b", 2.0)):
+        row = {"clip": f"{speaker}.wav", "speaker": speaker}
+        for name, offset in (("new", 0.0), ("griffin_lim", -0.5)):
+            row.update({f"pesq_wb {name}": pesq + offset, f"stoi {name}": 0.9, f"mel_l1 {name}": 0.2})
+        rows.append(row)
+    rows[2]["pesq_wb griffin_lim"] = float("nan")  # pesq found no utterance: ignored in means
+    return rows
+
+
+def test_per_speaker_means():
+    assert per_speaker(scored_rows(), "pesq_wb new") == {"a": 3.5, "b": 2.0}
+
+
+def test_summary_has_goal_only_for_vocoders_and_names_the_worst_speaker():
+    rows = {r.metric: r for r in summary_rows("test", scored_rows(), ["new"], with_goal=True)}
+    assert rows["test: clips / speakers"].value == "3 / 2"
+    assert math.isclose(rows["test: PESQ-wb new"].value, 3.0) and rows["test: PESQ-wb new"].passed is False
+    assert rows["test: PESQ-wb griffin_lim"].passed is None
+    assert math.isclose(rows["test: PESQ-wb griffin_lim"].value, 3.0)  # the NaN clip is left out
+    assert rows["test: worst speaker PESQ-wb new"].value == "2.000 (b)"
+    reserved = {r.metric: r for r in summary_rows("r", scored_rows(), ["new"], with_goal=False)}
+    assert reserved["r: PESQ-wb new"].passed is None
