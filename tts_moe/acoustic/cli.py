@@ -29,6 +29,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     export.add_argument("--json", action="store_true", help="print the model card as JSON")
     export.set_defaults(func=_export)
 
+    predict = commands.add_parser(
+        "predict-mels", help="write the model's ground-truth-aligned mels of a corpus (for vocoder fine-tuning)",
+        description="Teacher-forced predictions (durations aligned to each clip's own audio, its pitch and "
+                    "energy) for every clip of CORPUS_DIR, as OUT/CLIP_ID.npy (float16, (80, frames)), the "
+                    "layout `tts-moe train vocoder --mel-dir OUT` reads. Existing files are kept (resumable).")
+    predict.add_argument("corpus", metavar="CORPUS_DIR", type=Path, help="corpus folder (metadata.jsonl)")
+    predict.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder")
+    predict.add_argument("--weights", metavar="PATH", help="acoustic weights (default: shipped)")
+    predict.add_argument("--max-frames", type=int, default=6000, help="padded frames per batch (default 6000)")
+    predict.add_argument("--limit", type=int, help="only the first N clips")
+    predict.add_argument("--overwrite", action="store_true", help="recompute files that already exist")
+    predict.add_argument("--cache", type=Path, metavar="DIR", help="feature cache folder (default CORPUS/.cache/acoustic)")
+    predict.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
+    predict.add_argument("--json", action="store_true", help="print the summary as JSON")
+    predict.set_defaults(func=_predict_mels)
+
 
 def add_train_parser(commands: argparse._SubParsersAction, name: str = "acoustic") -> argparse.ArgumentParser:
     train = commands.add_parser(
@@ -77,6 +93,29 @@ def _train(args: argparse.Namespace) -> int:
     state = train(options, log=lambda line: print(line, file=sys.stderr, flush=True))
     if args.json:
         print(json.dumps(state, indent=2))
+    return 0
+
+
+def _predict_mels(args: argparse.Namespace) -> int:
+    import torch
+
+    from tts_moe.acoustic.predict_mels import predict_corpus_mels
+
+    if args.max_frames < 1 or (args.limit is not None and args.limit < 1):
+        raise InputError("--max-frames and --limit must be at least 1")
+    if not args.corpus.is_dir():
+        raise InputError(f"corpus folder not found: {args.corpus}")
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    summary = predict_corpus_mels(args.corpus, args.out, weights=args.weights, max_frames=args.max_frames,
+                                  cache_dir=args.cache, limit=args.limit, overwrite=args.overwrite,
+                                  log=(lambda line: None) if args.json else
+                                  (lambda line: print(line, file=sys.stderr, flush=True)))
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        print(f"wrote {summary['written']} mels to {summary['out']} (mean L1 to the real mels "
+              f"{summary['mean_l1']:.3f})")
     return 0
 
 
