@@ -6,20 +6,11 @@ import numpy as np
 
 from tests.acoustic.test_acoustic_train import options
 from tts_moe.acoustic.export import export_run
-from tts_moe.acoustic.predict_mels import length_batches, predict_corpus_mels
+from tts_moe.acoustic.predict_mels import predict_corpus_mels
 from tts_moe.acoustic.train import train
 from tts_moe.audio import MelConfig, load_audio
 from tts_moe.corpus.metadata import load_metadata
 from vocoder.dataset import load_predicted_mel
-
-
-def test_length_batches_respect_the_padded_budget():
-    lengths = [10, 50, 20, 40, 30, 200]
-    batches = length_batches(lengths, 100)
-    assert sorted(i for b in batches for i in b) == list(range(6))
-    assert batches[0] == [5]  # longer than the budget: alone
-    for batch in batches[1:]:
-        assert len(batch) * max(lengths[i] for i in batch) <= 100
 
 
 def test_mels_line_up_with_the_audio_and_the_vocoder_reads_them(corpus, tmp_path):

@@ -22,22 +22,8 @@ import torch
 from tts_moe.acoustic.dataset import collate, usable
 from tts_moe.acoustic.features import build_features
 from tts_moe.acoustic.loader import load_model
+from tts_moe.batching import length_batches
 from tts_moe.errors import InputError, OutputError
-
-
-def length_batches(lengths: list[int], max_frames: int) -> list[list[int]]:
-    """Positions of ``lengths`` grouped into batches, longest first, whose padded size
-    ``len(batch) * longest`` stays within ``max_frames`` (a longer clip goes alone)."""
-    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
-    batches, current = [], []
-    for index in order:
-        if current and (len(current) + 1) * lengths[current[0]] > max_frames:
-            batches.append(current)
-            current = []
-        current.append(index)
-    if current:
-        batches.append(current)
-    return batches
 
 
 @torch.inference_mode()

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from tts_moe.acoustic.model import AcousticModel, Controls
+from tts_moe.batching import length_batches
 from tts_moe.corpus.signal import normalise_loudness
 from tts_moe.synthesis.plan import Job
 
@@ -57,17 +58,8 @@ class SpeechEngine:
 
     def batches(self, jobs: list[Job]) -> list[list[Job]]:
         """Length-sorted batches within the phoneme budget."""
-        ordered = sorted(jobs, key=lambda j: len(j.ids))
-        out, current = [], []
-        for job in ordered:
-            if current and (len(current) >= self.max_batch or
-                            len(job.ids) * (len(current) + 1) > self.max_batch_phonemes):
-                out.append(current)
-                current = []
-            current.append(job)
-        if current:
-            out.append(current)
-        return out
+        groups = length_batches([len(j.ids) for j in jobs], self.max_batch_phonemes, self.max_batch)
+        return [[jobs[i] for i in group] for group in groups]
 
     def render(self, jobs: list[Job], *, style_mix=None, expert_bias=None, dense: bool = False,
                pitch_range: float = 1.0) -> list[Rendered]:
