@@ -245,7 +245,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
     parser.add_argument("--parts", default="quality,moe,speed", help="sections to run (default all)")
     parser.add_argument("--moe-speakers", help="speakers whose sentences are encoded in every style (default "
-                                               f"{','.join(MOE_SPEAKERS)}; --quick the first; unknown ones are skipped)")
+                                               f"{','.join(MOE_SPEAKERS)}, also with --quick: the gate reads the speaker, so one speaker "
+                                               "alone shows speaker-specific experts as starving ones; unknown "
+                                               "ones are skipped)")
     parser.add_argument("--moe-sentences", type=int, help="sentences per speaker for MoE statistics (60; --quick 10)")
     parser.add_argument("--repeats", type=int, help="timed runs per RTF figure, median (default 10; --quick 3)")
     parser.add_argument("--batch-sentences", type=int, help="sentences in the throughput test (64; --quick 32)")
@@ -254,7 +256,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="smaller defaults (see each option) for a fast look")
     args = parser.parse_args(argv)
     bench.common.apply_size_defaults(args, {
-        "clips": (5, 1), "moe_speakers": (",".join(MOE_SPEAKERS), MOE_SPEAKERS[0]),
+        "clips": (5, 1), "moe_speakers": (",".join(MOE_SPEAKERS), ",".join(MOE_SPEAKERS)),
         "moe_sentences": (60, 10), "repeats": (10, 3), "batch_sentences": (64, 32)})
     return args
 
