@@ -72,6 +72,7 @@ class Context:
     scratch: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "tts-moe-bench-XXXXXXXX")
     heldout: Path = CORPORA / "heldout-test"
     reserved: Path = CORPORA / "reserved-test"
+    training: Path = CORPORA / "teacher-10h"
     vocoder_weights: Path | None = REPO_ROOT / "vocoder" / "weights"
     watermark_weights: Path | None = REPO_ROOT / "watermark" / "weights"
 
@@ -107,6 +108,8 @@ def plan(mode: str, ctx: Context) -> list[Step]:
         "vocoder_reserved": ("vocoder", None, (*voc, "--corpus", reserved, "--per-speaker", "5", "--quality-only",
                                                "--results", "vocoder_reserved")
                              if voc else None, "", "1 min"),
+        "moe_vs_dense": ("moe_vs_dense", None, ("--corpus", ctx.path(ctx.training), "--minutes", "35", "--runs",
+                                                 ctx.path(ctx.scratch / "moe-vs-dense")), "", "40 min"),
         "watermark": ("watermark", (*wm, "--clips", "5", "--calibration-clips", "20", "--max-seconds", "3"),
                       (*wm, "--clips", "20", "--calibration-clips", "100"), "2 min", "6 min"),
         "watermark_configs": ("watermark", None, ("--configs",), "", "1-2 min"),
@@ -242,7 +245,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``python -m bench`` and ``tts-moe bench``, with description and epilog."""
     paragraphs = __doc__.split("\n\n")
     parser.description = " ".join(p.replace("\n", " ") for p in (paragraphs[0], paragraphs[2], paragraphs[3]))
-    parser.epilog = (f"Benchmark names: {', '.join(ORDER)} (vocoder_reserved and watermark_configs only with "
+    parser.epilog = (f"Benchmark names: {', '.join(ORDER)} (vocoder_reserved, moe_vs_dense and watermark_configs only with "
                      "--full). --dry-run lists the exact commands.")
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--quick", dest="mode", action="store_const", const="quick",

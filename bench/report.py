@@ -38,7 +38,7 @@ from bench.common import RESULTS_DIR, _cpu_model
 REPORT_PATH = RESULTS_DIR.parent / "REPORT.md"
 RUN_LOG = "_runs.json"
 GOALS_PNG, SPEED_PNG = "summary_goals.png", "summary_speed.png"
-ORDER = ("text_frontend", "moe_dispatch", "corpus_build", "teacher_wer", "vocoder", "vocoder_reserved",
+ORDER = ("text_frontend", "moe_dispatch", "corpus_build", "teacher_wer", "vocoder", "vocoder_reserved", "moe_vs_dense",
          "watermark", "watermark_configs", "acoustic", "longform")
 AREAS = ("speed", "intelligibility", "naturalness", "MoE", "watermark", "cloning", "vocoder", "text", "corpus")
 MAX_AGE_DAYS = 7.0
@@ -76,7 +76,8 @@ KEYS = (
     Key("MoE", "expert utilisation: min share / fair share", "acoustic", r"min expert share / fair share"),
     Key("MoE", "specialisation: MI(expert; style or class) / H(expert)", "acoustic",
         r"MI\(expert; (style|class)\) / H\(expert\)"),
-    Key("MoE", "MoE vs dense model at equal compute (quality)", ".*", r"(?i)moe vs dense"),
+    Key("MoE", "MoE vs dense twin at equal wall-clock budget: held-out mel loss", "moe_vs_dense",
+        r"^val_mel: MoE (/|relative to) dense"),
     Key("MoE", "grouped vs naive dispatch (mask / grouped time)", "moe_dispatch", r"mask / grouped$"),
     Key("MoE", "MoE layer vs dense FFN of equal active size (time)", "moe_dispatch", r"grouped / dense$"),
     Key("watermark", "TPR at FPR 1e-3, clean and mean over edits", "watermark", r"^TPR @ FPR 1e-3: (clean|mean)"),

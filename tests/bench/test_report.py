@@ -81,7 +81,7 @@ def test_areas_without_results_say_not_measured(tmp_path):
         assert "not measured yet" in line_of(summary, f"| {area} |"), area
     assert "DNSMOS" in line_of(summary, "| naturalness |")
     # an area with some figures still names the key figures it lacks
-    assert "not measured yet" in line_of(summary, "MoE vs dense model at equal compute")
+    assert "not measured yet" in line_of(summary, "MoE vs dense twin at equal wall-clock budget")
     assert "**MISS**" in line_of(summary, "infer mask / grouped")
 
 
@@ -199,7 +199,7 @@ def test_quick_and_full_sizes(tmp_path):
     assert str(tmp_path / "results" / "teacher_wer.json") in full["teacher_wer"]
     assert "--weights" in quick["vocoder"] and full["vocoder"][full["vocoder"].index("--per-speaker") + 1] == "5"
     assert "--weights" not in quick["watermark"]  # no shipped watermark weights: random networks
-    assert set(full) - set(quick) == {"vocoder_reserved", "watermark_configs"}
+    assert set(full) - set(quick) == {"vocoder_reserved", "watermark_configs", "moe_vs_dense"}
     assert list(quick)[-2:] == ["acoustic", "longform"]
     # without shipped vocoder weights: speed of random networks only, no quality, no reserved run
     bare = {s.name: s.args for s in plan("full", Context(results_dir=tmp_path, vocoder_weights=None))}
