@@ -24,6 +24,7 @@ import numpy as np
 
 from tts_moe import __version__
 from tts_moe.errors import InputError
+from tts_moe.memory import limit_heap_growth
 from tts_moe.script import parse_script
 from tts_moe.script.model import Script
 from tts_moe.synthesis.engine import Rendered, SpeechEngine, StageTimes
@@ -77,6 +78,7 @@ class Synthesizer:
 
     def __init__(self, acoustic, vocoder, watermarker, *, ledger_path: str | os.PathLike | None = None,
                  default_voice: str | None = None, default_style: str = "neutral", keep_routing: bool = True) -> None:
+        limit_heap_growth()  # flat memory over long scripts (tts_moe/memory.py)
         self.engine = SpeechEngine(acoustic, vocoder)
         self.config = acoustic.config
         self.watermarker = watermarker
