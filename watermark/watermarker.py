@@ -29,6 +29,7 @@ from watermark.model import (
     watermark_signal,
 )
 from watermark.weights import (
+    find_official_pair,
     load_official,
     load_weights,
     read_card,
@@ -182,8 +183,13 @@ class Watermarker:
     @classmethod
     def from_pretrained(cls, path: str | os.PathLike | None = None, **chunking) -> Watermarker:
         """Our weights: a folder with watermark.safetensors + watermark.json, or the
-        .safetensors file (default ``watermark/weights/``). Raises ModelNotAvailableError
-        when absent."""
+        .safetensors file (default ``watermark/weights/``); or a folder holding official
+        AudioSeal checkpoints (one ``*generator*`` and one ``*detector*`` .pth/.safetensors,
+        see :meth:`from_audioseal_checkpoint`), so every ``--weights``/``--watermark`` option
+        takes them. Raises ModelNotAvailableError when absent."""
+        official = find_official_pair(path)
+        if official is not None:
+            return cls.from_audioseal_checkpoint(*official, **chunking)
         weights, card_path = resolve(path)
         card = read_card(card_path)
         networks = build_networks(WatermarkConfig.from_dict(card["config"]))

@@ -31,12 +31,30 @@ def resolve(path: str | os.PathLike | None) -> tuple[Path, Path]:
         path, path.with_suffix(".json"))
     if not weights.is_file():
         hint = (" (no trained watermark ships yet: train one with `tts-moe watermark train` and "
-                "`tts-moe watermark export`, or load official AudioSeal checkpoints with "
-                "Watermarker.from_audioseal_checkpoint)") if default else ""
+                "`tts-moe watermark export`, or point at a folder of official AudioSeal checkpoints)"
+                ) if default else (" (or a folder with one official AudioSeal generator*.pth and "
+                                   "detector*.pth)" if path.is_dir() else "")
         raise ModelNotAvailableError(f"watermark weights not found: {weights}{hint}")
     if not card.is_file():
         raise InputError(f"watermark model card not found beside {weights}: expected {card}")
     return weights, card
+
+
+OFFICIAL_SUFFIXES = (".pth", ".pt", ".safetensors")
+
+
+def find_official_pair(folder: str | os.PathLike | None) -> tuple[Path, Path] | None:
+    """(generator, detector) files of official AudioSeal checkpoints in ``folder`` (names
+    containing "generator" and "detector", e.g. ``generator_base.pth``), or None when the
+    folder holds our own weights, nothing of the kind, or more than one candidate of a kind."""
+    if folder is None or not Path(folder).is_dir() or (Path(folder) / WEIGHTS_NAME).is_file():
+        return None
+    files = [p for p in sorted(Path(folder).iterdir()) if p.suffix in OFFICIAL_SUFFIXES and p.is_file()]
+    generators = [p for p in files if "generator" in p.name.lower()]
+    detectors = [p for p in files if "detector" in p.name.lower()]
+    if len(generators) == 1 and len(detectors) == 1:
+        return generators[0], detectors[0]
+    return None
 
 
 def read_card(path: Path) -> dict:

@@ -74,3 +74,30 @@ def test_weight_norm_and_old_key_names_are_adapted():
     adapted = adapt_state_dict(state, {"enc.conv.inner_conv.weight", "enc.conv.inner_conv.bias"})
     assert set(adapted) == {"enc.conv.inner_conv.weight", "enc.conv.inner_conv.bias"}
     assert torch.allclose(adapted["enc.conv.inner_conv.weight"], conv.weight.detach(), atol=1e-6)
+
+
+def test_a_folder_of_official_checkpoints_works_wherever_weights_are_taken(official, tmp_path, capsys):
+    import shutil
+
+    from tts_moe.cli import main
+
+    networks, folder = official
+    pair = tmp_path / "audioseal"
+    pair.mkdir()
+    shutil.copy(folder / "generator.pth", pair / "generator_base.pth")
+    shutil.copy(folder / "detector.safetensors", pair / "detector_base.safetensors")
+    marker = Watermarker.from_pretrained(pair)
+    assert marker.card["source"] == "official AudioSeal checkpoint"
+    for a, b in zip(marker.networks.detector.state_dict().values(), networks.detector.state_dict().values()):
+        assert torch.equal(a, b)
+    audio = (0.1 * np.random.default_rng(1).standard_normal(16_000)).astype(np.float32)
+    from tts_moe.audio import write_audio
+
+    write_audio(tmp_path / "clip.wav", marker.embed(audio, 77))
+    assert main(["watermark", "detect", str(tmp_path / "clip.wav"), "--weights", str(pair), "--json"]) == 0
+    assert '"probability"' in capsys.readouterr().out
+    shutil.copy(folder / "generator.pth", pair / "generator_large.pth")  # ambiguous: not taken as official
+    from tts_moe.errors import ModelNotAvailableError
+
+    with pytest.raises(ModelNotAvailableError, match="generator\\*.pth"):
+        Watermarker.from_pretrained(pair)
