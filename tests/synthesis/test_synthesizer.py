@@ -96,10 +96,22 @@ def test_subtitles_render_word_and_sentence_cues(synth, tmp_path):
     assert starts == sorted(starts) and len(result.word_cues) == 4
 
 
-def test_markdown_chapters_are_reported(synth, tmp_path):
-    result = synth.synthesize("# Part one\n\nSome text.\n\n# Part two\n\nMore text.", tmp_path / "m.wav",
+@pytest.mark.parametrize("suffix", ["wav", "flac"])
+def test_markdown_chapters_are_reported_and_written_into_the_file(synth, tmp_path, suffix):
+    from tts_moe.synthesis.chapters import read_wav_cues
+    from watermark.ledger import Ledger, sha256_file
+
+    out = tmp_path / f"m.{suffix}"
+    result = synth.synthesize("# Part one\n\nSome text.\n\n# Part two é\n\nMore text.", out,
                               script_format="markdown", progress=False)
-    assert [title for _, title in result.chapters] == ["Part one", "Part two"]
+    assert [title for _, title in result.chapters] == ["Part one", "Part two é"]
+    if suffix == "wav":
+        assert [(round(t, 3), title) for t, title in read_wav_cues(out)] == \
+            [(round(t, 3), title) for t, title in result.chapters]
+    else:
+        assert b"CHAPTER002NAME=Part two \xc3\xa9" in out.read_bytes()
+    with Ledger(synth.ledger_path) as ledger:  # the ledger pins the file as written, metadata included
+        assert ledger.clip(result.clip_id)["audio_sha256"] == sha256_file(out)
 
 
 def test_public_import():

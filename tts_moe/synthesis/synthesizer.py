@@ -27,6 +27,7 @@ from tts_moe.errors import InputError
 from tts_moe.memory import limit_heap_growth
 from tts_moe.script import parse_script
 from tts_moe.script.model import Script
+from tts_moe.synthesis.chapters import embed_chapters
 from tts_moe.synthesis.engine import Rendered, SpeechEngine, StageTimes
 from tts_moe.synthesis.plan import Job, Planner
 from tts_moe.synthesis.resume import ResumeParts, job_key
@@ -227,6 +228,10 @@ class Synthesizer:
                     position += tail
                 if bar is not None:
                     bar.close()
+                chapters = [(u.start, u.chapter) for u in utterances if u.chapter]
+                duration, audio_format = position / SAMPLE_RATE, pending.audio_format
+                pending.finalizers.append(lambda staged: embed_chapters(
+                    staged, audio_format, chapters, duration=duration, sample_rate=SAMPLE_RATE))
             clip_id, payload = pending.row["clip_id"], pending.payload
         if parts is not None:
             parts.clear()
@@ -235,7 +240,6 @@ class Synthesizer:
                  "total": time.perf_counter() - started}
         cues = [Cue(u.start, u.end, u.text) for u in utterances]
         words = [c for u in utterances for c in word_cues(u, self.config.hop_seconds)]
-        chapters = [(u.start, u.chapter) for u in utterances if u.chapter]
         return SynthesisResult(Path(output), clip_id, payload, position / SAMPLE_RATE, SAMPLE_RATE, utterances,
                                cues, words, chapters, stage)
 

@@ -54,6 +54,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +89,8 @@ class PendingClip:
         self.target = Path(os.path.abspath(target))
         self.chunks: list[ClipChunk] = list(chunks or [])
         self.row: dict[str, Any] | None = None
+        # run on the finished staging file before it is hashed (metadata such as chapters)
+        self.finalizers: list[Callable[[Path], None]] = []
         self._fields = dict(text=text, voice_id=voice_id, consent_id=consent_id,
                             store_text=store_text, sample_rate=sample_rate, style=style,
                             model_versions=model_versions)
@@ -117,6 +120,11 @@ class PendingClip:
             raise
 
     # ----------------------------------------------------------------------- caller side
+    @property
+    def audio_format(self) -> str:
+        """The output file's format name (wav, flac, ogg, mp3)."""
+        return self._audio_format
+
     def write(self, chunk: np.ndarray) -> None:
         """Append mono audio ``(time,)`` float32 (already watermarked with ``payload``)."""
         self._writer.write(chunk)
@@ -144,6 +152,8 @@ class PendingClip:
         if self._writer.frames_written == 0:
             raise InputError(f"no audio was written for {self.target}; the clip is dropped")
         self._writer.commit()  # temp -> staging, fsynced
+        for finalize in self.finalizers:
+            finalize(self.staging)
         ledger._step("staged")
         row, chunk_rows = ledger.build_clip_row(
             audio_sha256=sha256_file(self.staging),
