@@ -98,15 +98,19 @@ def memory_rows(runs: dict[float, dict]) -> list[Row]:
 
 
 def wer_section(synth, corpus: Path, voices: list[str], clips: int, folder: Path) -> tuple[list[Row], dict]:
-    """Model vs teacher pocketsphinx WER on the held-out clips of ``voices``."""
-    from bench.speech_metrics import corpus_wer, recognize
+    """Model vs teacher pocketsphinx WER on the held-out clips of ``voices``, and DNSMOS
+    (speechmos; a naturalness estimate) of the same clips side by side."""
+    from bench.speech_metrics import corpus_wer, dnsmos, recognize
     from tts_moe.audio import load_audio
+    from tts_moe.errors import MissingDependencyError
 
     if not (corpus / "metadata.jsonl").is_file():
         raise InputError(f"{corpus} is not a corpus folder (no metadata.jsonl): pass --corpus")
     records = [json.loads(line) for line in (corpus / "metadata.jsonl").read_text(encoding="utf-8").splitlines()
                if line.strip()]
     pairs: dict[str, dict[str, list]] = {}
+    mos: dict[str, list[dict]] = {"model": [], "teacher": []}
+    mos_error = None
     skipped = [v for v in voices if v not in synth.voices]
     for voice in [v for v in voices if v in synth.voices]:
         chosen = sorted((r for r in records if r["speaker"] == voice and r["style"] in synth.styles),
@@ -119,9 +123,16 @@ def wer_section(synth, corpus: Path, voices: list[str], clips: int, folder: Path
             out = folder / f"wer-{record['id']}.wav"
             synth.synthesize(record["text"], out, voice=voice, style=record["style"], script_format="text",
                              progress=False)
-            model.append((record["text"], recognize(load_audio(out))))
-            teacher.append((record["text"], recognize(load_audio(corpus / record["path"]))))
+            ours, theirs = load_audio(out), load_audio(corpus / record["path"])
+            model.append((record["text"], recognize(ours)))
+            teacher.append((record["text"], recognize(theirs)))
             out.unlink()
+            if mos_error is None:
+                try:
+                    mos["model"].append(dnsmos(ours))
+                    mos["teacher"].append(dnsmos(theirs))
+                except MissingDependencyError as error:
+                    mos_error = str(error)
         pairs[voice] = {"model": model, "teacher": teacher}
     if not pairs:
         return [Row("WER", f"skipped: none of {', '.join(voices)} in both the model and {corpus}")], {}
@@ -142,6 +153,14 @@ def wer_section(synth, corpus: Path, voices: list[str], clips: int, folder: Path
     else:
         rows.append(Row("WER ratio model / teacher", "teacher WER is 0", "", "model WER 0", model["wer"] == 0))
     extra.update(model=model, teacher=teacher)
+    if mos_error:
+        rows.append(Row("DNSMOS", f"skipped: {mos_error}"))
+    elif mos["model"]:
+        for key, name in (("ovrl", "overall"), ("sig", "signal"), ("bak", "background")):
+            ours, theirs = (sum(m[key] for m in mos[side]) / len(mos[side]) for side in ("model", "teacher"))
+            rows.append(Row(f"DNSMOS {name}: model / teacher", f"{ours:.2f} / {theirs:.2f}",
+                            f"{len(mos['model'])} clips"))
+        extra["dnsmos"] = mos
     return rows, extra
 
 

@@ -83,6 +83,8 @@ def test_bench_runs_end_to_end_on_tiny_models(tiny_weights, tmp_path, monkeypatc
     assert metrics["peak RSS, ~0.1 min script"] > 50 and "peak RSS ratio ~0.1 / ~0.05 min" in metrics
     assert "WER flite-slt: model / teacher" in metrics and "WER ratio model / teacher" in metrics
     assert results["wer"]["skipped_voices"] == ["hts-slt"]  # not a voice of the tiny model
+    mos = metrics["DNSMOS overall: model / teacher"]  # speechmos is in the bench extra
+    assert all(1.0 <= float(v) <= 5.0 for v in mos.split(" / "))
     assert "end-to-end RTF" in capsys.readouterr().out
 
 
