@@ -96,6 +96,8 @@ def run(args: argparse.Namespace) -> int:
         expert_bias=_parse_bias(args.expert_bias), dense=args.dense, audio_format=args.format,
         store_text=args.store_text, progress=None if not args.quiet else False, resume=args.resume)
     report = result.to_dict()
+    for warning in result.warnings:
+        print(f"tts-moe synth: warning: {warning}", file=sys.stderr)
     if args.subtitles:
         cues = result.word_cues if args.word_level else result.cues
         target = out.with_suffix(f".{args.subtitles}")

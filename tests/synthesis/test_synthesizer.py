@@ -4,6 +4,7 @@ import pytest
 import soundfile as sf
 
 from tts_moe.errors import InputError, OutputError, TextError
+from tts_moe.synthesis import Synthesizer
 from tts_moe.synthesis.subtitles import render
 from watermark.ledger import Ledger
 
@@ -161,3 +162,14 @@ def test_resume_ignores_parts_of_another_script(synth, tmp_path, monkeypatch):
     (parts / "manifest.json").write_text('{"key": "other", "payload": 5, "windows": []}')
     synth.synthesize("Hello there.", tmp_path / "x.wav", resume=True, progress=False)
     assert not parts.exists() and (tmp_path / "x.wav").is_file()
+
+
+def test_a_style_the_voice_was_not_trained_in_is_a_warning(parts, tmp_path):
+    acoustic, vocoder, watermarker = parts
+    synth = Synthesizer(acoustic, vocoder, watermarker, ledger_path=tmp_path / "l.db",
+                        voice_styles={"flite-slt": ["neutral", "fast"]})
+    result = synth.synthesize("Hello.\n[style=whisper] Quiet now.", tmp_path / "w.wav", progress=False)
+    assert len(result.warnings) == 1 and "'flite-slt' was not trained in style 'whisper'" in result.warnings[0]
+    assert result.to_dict()["warnings"] == result.warnings
+    plain = synth.synthesize("Hello.", tmp_path / "p.wav", style="fast", progress=False)
+    assert plain.warnings == []

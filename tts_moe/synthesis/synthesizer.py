@@ -66,19 +66,22 @@ class SynthesisResult:
     word_cues: list[Cue]
     chapters: list[tuple[float, str]]
     stage_seconds: dict = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # e.g. a style the voice was never trained in
 
     def to_dict(self) -> dict:
         return {"path": str(self.path), "clip_id": self.clip_id, "payload": self.payload,
                 "duration_s": round(self.duration, 3), "sample_rate": self.sample_rate,
                 "sentences": len(self.cues), "chapters": [{"start_s": round(t, 3), "title": c} for t, c in self.chapters],
-                "stage_seconds": {k: round(v, 3) for k, v in self.stage_seconds.items()}}
+                "stage_seconds": {k: round(v, 3) for k, v in self.stage_seconds.items()},
+                "warnings": list(self.warnings)}
 
 
 class Synthesizer:
     """Acoustic model + vocoder + watermark + ledger."""
 
     def __init__(self, acoustic, vocoder, watermarker, *, ledger_path: str | os.PathLike | None = None,
-                 default_voice: str | None = None, default_style: str = "neutral", keep_routing: bool = True) -> None:
+                 default_voice: str | None = None, default_style: str = "neutral", keep_routing: bool = True,
+                 voice_styles: dict[str, list[str]] | None = None) -> None:
         limit_heap_growth()  # flat memory over long scripts (tts_moe/memory.py)
         self.engine = SpeechEngine(acoustic, vocoder)
         self.config = acoustic.config
@@ -91,6 +94,7 @@ class Synthesizer:
         self.check_voice(self.default_voice, "default voice")
         self.check_style(default_style, "default style")
         self.keep_routing = keep_routing
+        self.voice_styles = dict(voice_styles or {})  # styles each voice was trained in (model card)
 
     @classmethod
     def from_pretrained(cls, acoustic: str | os.PathLike | None = None, vocoder: str | os.PathLike | None = None,
@@ -101,6 +105,10 @@ class Synthesizer:
         from vocoder.loader import Vocoder
         from watermark.watermarker import Watermarker
 
+        from tts_moe.acoustic.loader import read_card
+
+        voices = read_card(acoustic).get("voices") or {}
+        kwargs.setdefault("voice_styles", {name: info["styles"] for name, info in voices.items() if info.get("styles")})
         return cls(load_model(acoustic), Vocoder.from_pretrained(vocoder), Watermarker.from_pretrained(watermark),
                    **kwargs)
 
@@ -118,6 +126,17 @@ class Synthesizer:
     def check_style(self, style: str, where: str = "") -> None:
         if style not in self.styles:
             raise InputError(f"{where + ': ' if where else ''}unknown style {style!r}; styles: {', '.join(self.styles)}")
+
+    def untrained_combinations(self, pairs: set[tuple[str, str]]) -> list[str]:
+        """A warning for each (voice, style) the model never heard that voice speak in: the
+        style is then carried over from other voices through the style embedding."""
+        out = []
+        for voice, style in sorted(pairs):
+            trained = self.voice_styles.get(voice)
+            if trained and style not in trained:
+                out.append(f"voice {voice!r} was not trained in style {style!r} (trained: {', '.join(trained)}); "
+                           "the style is carried over from other voices and may sound less like it")
+        return out
 
     def model_versions(self) -> dict[str, str]:
         return {"toolkit": __version__, "acoustic": f"{'moe' if self.config.mixture else 'dense'}-{self.config.symbols_version}",
@@ -155,6 +174,7 @@ class Synthesizer:
             where = f"line {segment.line}, column {segment.column}"
             self.check_voice(segment.voice or voice, where)
             self.check_style(segment.style or style, where)
+        warnings = self.untrained_combinations({(s.voice or voice, s.style or style) for s in parsed.segments})
         mix = self._style_mix(style_mix)
         bias = self._expert_bias(expert_bias)
         parts = None
@@ -241,7 +261,7 @@ class Synthesizer:
         cues = [Cue(u.start, u.end, u.text) for u in utterances]
         words = [c for u in utterances for c in word_cues(u, self.config.hop_seconds)]
         return SynthesisResult(Path(output), clip_id, payload, position / SAMPLE_RATE, SAMPLE_RATE, utterances,
-                               cues, words, chapters, stage)
+                               cues, words, chapters, stage, warnings)
 
     def _join(self, rendered: list[Rendered], offset: int) -> tuple[np.ndarray, list[UtteranceInfo]]:
         """Concatenate utterances with their pauses; times relative to the file start."""
