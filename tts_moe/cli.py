@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "watermark.ledger.cli",
     "watermark.verify_cli",
     "voices.cli",
+    "demo.cli",
     "bench.cli",
 )
 
