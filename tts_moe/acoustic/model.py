@@ -121,13 +121,16 @@ class AcousticModel(nn.Module):
     def condition(self, speaker: torch.Tensor, style: torch.Tensor | None = None,
                   style_mix: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
         """Speaker/style vector ``(batch, cond_dim)``; ``style_mix = (other_style, weight)``
-        blends the style embedding with another one (weight 0 = ``style``, 1 = other)."""
+        blends the style embedding with another one (weight 0 = ``style``, 1 = other).
+        ``speaker`` is ``(batch,)`` indices of built-in speakers, or ``(batch, speaker_dim)``
+        float speaker vectors (cloned voices, :mod:`voices.enroll`)."""
         style_vector = self.style_embedding(style)
         if style_mix is not None:
             other, weight = style_mix
             weight = torch.as_tensor(weight, dtype=style_vector.dtype).reshape(-1, 1)
             style_vector = (1 - weight) * style_vector + weight * self.style_embedding(other)
-        return torch.cat([self.speaker_embedding(speaker), style_vector], dim=-1)
+        speaker_vector = speaker.to(style_vector.dtype) if speaker.is_floating_point() else self.speaker_embedding(speaker)
+        return torch.cat([speaker_vector, style_vector], dim=-1)
 
     def encode(self, ids, id_mask, condition, *, expert_bias=None, dense=False):
         """Phoneme states ``(batch, phonemes, dim)`` (with the adaptor's condition added) and

@@ -51,6 +51,7 @@ class SpeechEngine:
         self.acoustic, self.vocoder = acoustic.eval(), vocoder
         self.config = acoustic.config
         self.speakers = {s: i for i, s in enumerate(self.config.speakers)}
+        self.cloned: dict[str, tuple] = {}  # cloned voice -> (speaker vector (speaker_dim,), consent id)
         self.styles = {s: i for i, s in enumerate(self.config.styles)}
         self.hop = int(self.config.mel["hop_length"])
         self.max_batch, self.max_batch_phonemes = max_batch, max_batch_phonemes
@@ -70,6 +71,15 @@ class SpeechEngine:
                 results[id(item.job)] = item
         return [results[id(job)] for job in jobs]
 
+    def _speakers(self, jobs) -> torch.Tensor:
+        """Built-in speaker indices ``(batch,)``, or speaker vectors ``(batch, speaker_dim)``
+        when a cloned voice is in the batch."""
+        if not any(j.voice in self.cloned for j in jobs):
+            return torch.tensor([self.speakers[j.voice] for j in jobs])
+        table = self.acoustic.speaker_embedding.weight
+        return torch.stack([self.cloned[j.voice][0] if j.voice in self.cloned else table[self.speakers[j.voice]]
+                            for j in jobs]).to(table.dtype)
+
     @torch.inference_mode()
     def _render_batch(self, jobs, style_mix, expert_bias, dense, pitch_range) -> list[Rendered]:
         start = time.perf_counter()
@@ -79,7 +89,7 @@ class SpeechEngine:
             ids[row, : len(job.ids)] = torch.as_tensor(job.ids)
         lengths = torch.tensor([len(j.ids) for j in jobs])
         id_mask = torch.arange(longest)[None] < lengths[:, None]
-        speaker = torch.tensor([self.speakers[j.voice] for j in jobs])
+        speaker = self._speakers(jobs)
         style = torch.tensor([self.styles[j.style] for j in jobs])
         controls = Controls(rate=torch.tensor([j.rate for j in jobs]), pitch_shift=torch.tensor([j.pitch for j in jobs]),
                             pitch_range=pitch_range)

@@ -81,7 +81,8 @@ class Synthesizer:
 
     def __init__(self, acoustic, vocoder, watermarker, *, ledger_path: str | os.PathLike | None = None,
                  default_voice: str | None = None, default_style: str = "neutral", keep_routing: bool = True,
-                 voice_styles: dict[str, list[str]] | None = None) -> None:
+                 voice_styles: dict[str, list[str]] | None = None,
+                 voices_dir: str | os.PathLike | None = None) -> None:
         limit_heap_growth()  # flat memory over long scripts (tts_moe/memory.py)
         self.engine = SpeechEngine(acoustic, vocoder)
         self.config = acoustic.config
@@ -95,6 +96,8 @@ class Synthesizer:
         self.check_style(default_style, "default style")
         self.keep_routing = keep_routing
         self.voice_styles = dict(voice_styles or {})  # styles each voice was trained in (model card)
+        self.voices_dir = voices_dir  # cloned voice packs (voices.pack.voices_dir)
+        self.cloned: dict[str, tuple] = self.engine.cloned  # name -> (speaker vector, consent id)
 
     @classmethod
     def from_pretrained(cls, acoustic: str | os.PathLike | None = None, vocoder: str | os.PathLike | None = None,
@@ -120,8 +123,45 @@ class Synthesizer:
         return self.voices[0]
 
     def check_voice(self, voice: str, where: str = "") -> None:
-        if voice not in self.voices:
-            raise InputError(f"{where + ': ' if where else ''}unknown voice {voice!r}; voices: {', '.join(self.voices)}")
+        """Refuse an unknown voice, and a cloned voice whose consent is revoked or expired."""
+        if voice in self.voices:
+            return
+        from voices.pack import load_speaker, read_manifest
+
+        manifest = read_manifest(voice, self.voices_dir) if voice not in self.cloned else None
+        if voice not in self.cloned and manifest is None:
+            raise InputError(f"{where + ': ' if where else ''}unknown voice {voice!r}; voices: {', '.join(self.voices)}"
+                             " (and the cloned voices of `tts-moe voices list`)")
+        if voice not in self.cloned:
+            vector, manifest = load_speaker(voice, self.voices_dir)
+            self.add_cloned_voice(voice, vector, manifest.get("consent_id"))
+        self._check_consent(voice, where)
+
+    def add_cloned_voice(self, name: str, vector, consent_id: str | None) -> None:
+        """Make a cloned voice's speaker vector ``(speaker_dim,)`` usable (its consent is
+        checked against the ledger before each synthesis)."""
+        if int(vector.numel()) != self.config.speaker_dim:
+            raise InputError(f"cloned voice {name!r} was adapted for another acoustic model "
+                             f"(speaker vector {vector.numel()}, model {self.config.speaker_dim}); enroll it again")
+        if not consent_id:
+            raise InputError(f"cloned voice {name!r} has no consent record; it cannot be used")
+        self.cloned[name] = (vector.float().reshape(-1), consent_id)
+
+    def _check_consent(self, voice: str, where: str) -> None:
+        from watermark.ledger import Ledger
+
+        consent_id = self.cloned[voice][1]
+        with Ledger(self.ledger_path) as ledger:
+            if ledger.consent(consent_id) is None:
+                raise InputError(f"{where + ': ' if where else ''}cloned voice {voice!r}: its consent {consent_id} is "
+                                 f"not in the ledger {ledger.path} (it was enrolled with another ledger)")
+            status = ledger.consent_status(consent_id)
+        if not status["valid"]:
+            raise InputError(f"{where + ': ' if where else ''}cloned voice {voice!r} cannot be used: its consent "
+                             f"is {status['invalid_reason']}; the ledger keeps its history")
+
+    def consent_for(self, voice: str) -> str | None:
+        return self.cloned[voice][1] if voice in self.cloned else None
 
     def check_style(self, style: str, where: str = "") -> None:
         if style not in self.styles:
@@ -188,9 +228,10 @@ class Synthesizer:
         self.engine.times = StageTimes()  # per call
         started = time.perf_counter()
         with Ledger(self.ledger_path) as ledger:
-            for name in {voice, *(s.voice for s in parsed.segments if s.voice)}:
+            for name in {voice, *(s.voice for s in parsed.segments if s.voice)} - set(self.cloned):
                 ledger.ensure_voice(name, "builtin", name=name)
-            with ledger.record_clip(output, text=text, voice_id=voice, style=style, store_text=store_text,
+            with ledger.record_clip(output, text=text, voice_id=voice, consent_id=self.consent_for(voice), style=style,
+                                    store_text=store_text,
                                     model_versions=self.model_versions(), format=audio_format,
                                     payload=saved["payload"] if saved else None) as pending:
                 utterances, position = [], 0
@@ -207,7 +248,7 @@ class Synthesizer:
                                              item["text"], item["voice"], item["style"], item["phonemes"],
                                              np.zeros(0), np.zeros(0), np.zeros(0), item["chapter"])
                         pending.add_chunk(ClipChunk.from_text(info.start, info.end, info.text, info.voice,
-                                                              style=info.style))
+                                                              self.consent_for(info.voice), style=info.style))
                         utterances.append(info)
                     position += len(audio)
                     if bar is not None:
@@ -232,7 +273,8 @@ class Synthesizer:
                     pending.write(marked)
                     timer["io"] += time.perf_counter() - t0
                     for info in infos:
-                        pending.add_chunk(ClipChunk.from_text(info.start, info.end, info.text, info.voice, style=info.style))
+                        pending.add_chunk(ClipChunk.from_text(info.start, info.end, info.text, info.voice,
+                                                              self.consent_for(info.voice), style=info.style))
                     if parts is not None:
                         base = position / SAMPLE_RATE
                         parts.add(marked, [{"start": i.start - base, "end": i.end - base, "text": i.text, "voice": i.voice,
