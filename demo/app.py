@@ -140,8 +140,9 @@ def build_app(service: DemoService) -> gr.Blocks:
                 try:
                     message = service.enroll(name_, form, list(references_ or []))
                 except FRIENDLY as error:
-                    return _error(str(error)), gr.update()
-                return message, service.voice_rows()
+                    return _error(str(error)), gr.update(), gr.update(), gr.update()
+                return (message, service.voice_rows(), gr.update(choices=service.voices()),
+                        gr.update(choices=service.voices()))
 
             def on_revoke(name_, reason_):
                 try:
@@ -151,7 +152,7 @@ def build_app(service: DemoService) -> gr.Blocks:
 
             sample_go.click(on_sample, [sample_voice], [sample_audio, voice_status])
             enroll_go.click(on_enroll, [name, speaker, person, given, expiry, purposes, evidence, references],
-                            [voice_status, table])
+                            [voice_status, table, voice, sample_voice])
             revoke_go.click(on_revoke, [revoke_name, revoke_reason], [voice_status, table])
     app.queue(default_concurrency_limit=QUEUE_CONCURRENCY, max_size=MAX_QUEUE)
     return app

@@ -42,12 +42,13 @@ def spectrogram_image(audio: np.ndarray, *, max_frames: int = 1200, bin_height: 
 
 def _labels(phonemes: str, count: int) -> list[str]:
     """One label per routed symbol: the phoneme string's symbols when they line up."""
+    from tts_moe.errors import TextError
     from tts_moe.text.symbols import SymbolTable
 
     table = SymbolTable()
     try:
         ids = table.encode(phonemes)
-    except Exception:  # a label is cosmetic: fall back to positions
+    except TextError:  # a label is cosmetic: fall back to positions
         ids = []
     if len(ids) == count:
         return ["␣" if table.symbols[i] == " " else table.symbols[i] for i in ids]

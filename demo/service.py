@@ -8,6 +8,7 @@ Errors the CLI would reject (:class:`tts_moe.errors.TTSMoeError`) come back as
 
 from __future__ import annotations
 
+import inspect
 import os
 import tempfile
 import threading
@@ -19,7 +20,13 @@ from typing import Any
 import numpy as np
 
 from demo import render
-from demo.limits import MAX_TEXT_CHARS, MAX_UPLOAD_BYTES, LimitError, check_text, check_upload
+from demo.limits import (
+    MAX_TEXT_CHARS,
+    MAX_UPLOAD_BYTES,
+    LimitError,
+    check_text,
+    check_upload,
+)
 from tts_moe.errors import InputError, TTSMoeError
 
 SAMPLE_SENTENCE = "The quick brown fox jumps over the lazy dog, and the provenance ledger keeps the record."
@@ -76,7 +83,15 @@ class DemoService:
             return self._synth
 
     def voices(self) -> list[str]:
-        return list(self.synth.voices)
+        """Built-in voices, then the cloned ones (``voices.registry.list_voices``); loads the models."""
+        names = list(self.synth.voices)
+        try:
+            from voices.registry import list_voices
+
+            names += [v.name for v in list_voices(ledger_path=self.ledger_path) if v.name not in names]
+        except TTSMoeError:
+            pass  # a broken voice pack must not take the page down; synthesis names the problem
+        return names
 
     def styles(self) -> list[str]:
         return list(self.synth.styles)
@@ -125,8 +140,8 @@ class DemoService:
         if not path:
             raise DemoError("upload or record a clip first")
         check_upload(path)
-        from watermark.verify import verify_file
         from watermark.ledger import Ledger
+        from watermark.verify import verify_file
 
         with Ledger(self.ledger_path) as ledger:
             report = verify_file(path, self.synth.watermarker, ledger)
@@ -143,7 +158,12 @@ class DemoService:
         if found.payload is not None:
             bits = format(found.payload, "016b")
             confidence = np.mean(found.bit_confidence) if found.bit_confidence else 0.0
-            lines.append(f"- decoded payload: {found.payload} (bits {bits}, mean bit confidence {confidence:.2f})")
+            from watermark.verify import payload_trusted
+
+            trusted = payload_trusted(self.synth.watermarker)[0]
+            lines.append(f"- decoded payload: {found.payload} (bits {bits}, mean bit confidence {confidence:.2f})"
+                         + ("" if trusted else " -- **not reliable** with this watermark model, so it does not "
+                                              "identify the clip; the ledger match below is by the file's SHA-256"))
         if report.ledger is not None and report.ledger.matched:
             lines.append(f"- ledger match: **{report.ledger.match}**"
                          + (" (byte-identical to the logged clip)" if report.ledger.match == "exact" else ""))
@@ -164,8 +184,9 @@ class DemoService:
     def voice_rows(self) -> list[list[str]]:
         from voices.registry import list_voices
 
-        return [[v.name, v.kind, v.language, ", ".join(v.styles), v.consent_id or "", v.description]
-                for v in list_voices()]
+        return [[v.name, v.kind, v.language, ", ".join(v.styles), (f"{v.consent_id} ({v.status})" if v.consent_id else ""),
+                 v.description]
+                for v in list_voices(ledger_path=self.ledger_path)]
 
     def enroll(self, name: str, form: dict[str, Any], audio_paths: list[str]) -> str:
         """Enroll a cloned voice; refused with every missing consent field named."""
@@ -194,7 +215,10 @@ class DemoService:
                                                            if p.strip()],
                    "expiry": str(form["expiry"]), "evidence": {"path": str(form["evidence"])}}
         try:
-            voice = enroll_voice(name, list(audio_paths), consent, ledger_path=self.ledger_path)
+            extra = {"speaker": form["speaker_name"]} if "speaker" in inspect.signature(enroll_voice).parameters else {}
+            if self._weights["acoustic"]:
+                extra["acoustic"] = self._weights["acoustic"]
+            voice = enroll_voice(name, list(audio_paths), consent, ledger_path=self.ledger_path, **extra)
         except TTSMoeError as error:
             raise DemoError(f"enrollment refused: {error}") from None
         return f"enrolled voice **{voice.name}** (consent `{voice.consent_id}`)"
@@ -214,5 +238,12 @@ class DemoService:
         return f"voice **{name}** revoked: no further synthesis with it; the ledger keeps its history"
 
 
-__all__ = ["DemoError", "DemoService", "InputError", "MAX_TEXT_CHARS", "MAX_UPLOAD_BYTES", "SynthesisView",
-           "VerifyView"]
+__all__ = [
+    "MAX_TEXT_CHARS",
+    "MAX_UPLOAD_BYTES",
+    "DemoError",
+    "DemoService",
+    "InputError",
+    "SynthesisView",
+    "VerifyView",
+]

@@ -25,7 +25,7 @@ def test_synthesise_then_verify_the_same_clip(page, demo_server, tmp_path):
     screenshot(page, "synthesise")
 
     with page.expect_download() as download:  # the page offers the file for download
-        page.locator("#out").get_by_label(re.compile("download", re.I)).first.click()
+        page.locator("#out").get_by_label(re.compile("download", re.IGNORECASE)).first.click()
     clip = tmp_path / (download.value.suggested_filename or "clip.wav")
     download.value.save_as(clip)
     assert clip.suffix == ".wav" and clip.stat().st_size > 1000

@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 
 from demo.limits import MAX_TEXT_CHARS, LimitError, check_text, check_upload
-from demo.render import colormap, probability_svg, record_markdown, routing_html, spectrogram_image
+from demo.render import (
+    colormap,
+    probability_svg,
+    record_markdown,
+    routing_html,
+    spectrogram_image,
+)
 from tts_moe.synthesis.synthesizer import UtteranceInfo
 
 
