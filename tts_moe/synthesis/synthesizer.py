@@ -83,7 +83,7 @@ class Synthesizer:
                  default_voice: str | None = None, default_style: str = "neutral", keep_routing: bool = True,
                  voice_styles: dict[str, list[str]] | None = None,
                  voices_dir: str | os.PathLike | None = None) -> None:
-        limit_heap_growth()  # flat memory over long scripts (tts_moe/memory.py)
+        limit_heap_growth()  # bounded memory over long scripts (tts_moe/memory.py)
         self.engine = SpeechEngine(acoustic, vocoder)
         self.config = acoustic.config
         self.watermarker = watermarker
