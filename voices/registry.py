@@ -110,8 +110,10 @@ def list_voices(weights: str | os.PathLike | None = None, *, voices_dir: str | o
     return builtin_voices(card) + cloned_voices(voices_dir, ledger_path, list(card["config"]["styles"]))
 
 
-def get_voice(name: str, weights: str | os.PathLike | None = None) -> Voice:
-    voices = list_voices(weights)
+def get_voice(name: str, weights: str | os.PathLike | None = None, *, voices_dir: str | os.PathLike | None = None,
+              ledger_path: str | os.PathLike | None = None) -> Voice:
+    """One voice by name (built-in or cloned, see :func:`list_voices`); InputError if unknown."""
+    voices = list_voices(weights, voices_dir=voices_dir, ledger_path=ledger_path)
     for voice in voices:
         if voice.name == name:
             return voice
