@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from tts_moe.errors import InputError
+from watermark.ledger.records import sha256_file
 
 REQUIRED = ("speaker_name", "consenting_person", "date", "purposes", "expiry", "evidence")
 
@@ -49,16 +50,6 @@ class ConsentRecord:
 
     def expired(self, today: date | None = None) -> bool:
         return date.fromisoformat(self.expiry) < (today or date.today())
-
-
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def load_consent(source: str | os.PathLike | dict, *, evidence_dir: str | os.PathLike | None = None,
@@ -110,7 +101,7 @@ def load_consent(source: str | os.PathLike | dict, *, evidence_dir: str | os.Pat
             if not file.is_file():
                 problems.append(f"evidence file {file} does not exist")
             else:
-                evidence_path, evidence_sha = str(file.resolve()), _sha256(file)
+                evidence_path, evidence_sha = str(file.resolve()), sha256_file(file)
                 claimed = str(evidence.get("sha256") or "").lower()
                 if claimed and claimed != evidence_sha:
                     problems.append(f"evidence file {file} does not match its sha256 (recorded {claimed[:12]}..., "

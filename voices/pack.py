@@ -12,7 +12,6 @@ place, so a failed enrolment leaves nothing behind; loading checks every file's 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -24,6 +23,7 @@ from typing import Any
 import torch
 
 from tts_moe.errors import InputError, OutputError
+from watermark.ledger.records import sha256_file
 
 ENV_VAR = "TTS_MOE_VOICES"
 MANIFEST, WEIGHTS = "voice.json", "speaker.safetensors"
@@ -47,10 +47,6 @@ def check_name(name: str) -> str:
     return name
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def write_pack(name: str, speaker: torch.Tensor, manifest: dict[str, Any], *, folder: str | os.PathLike | None = None,
                extra_files: dict[str, Path] | None = None) -> Path:
     """Write the pack atomically (temp folder + rename); refuses to replace an existing voice."""
@@ -70,7 +66,7 @@ def write_pack(name: str, speaker: torch.Tensor, manifest: dict[str, Any], *, fo
                   metadata={"format": "pt", "dtype": "float16"})
         for file_name, source in (extra_files or {}).items():
             shutil.copyfile(source, temp / file_name)
-        files = {p.name: _sha256(p) for p in sorted(temp.iterdir())}
+        files = {p.name: sha256_file(p) for p in sorted(temp.iterdir())}
         (temp / MANIFEST).write_text(json.dumps({**manifest, "name": name, "files": files}, indent=2,
                                                 ensure_ascii=False) + "\n", encoding="utf-8")
         os.rename(temp, target)
@@ -106,7 +102,7 @@ def load_speaker(name: str, folder: str | os.PathLike | None = None) -> tuple[to
         path = pack / file_name
         if not path.is_file():
             raise InputError(f"voice pack {pack} is damaged: {file_name} is missing")
-        if _sha256(path) != digest:
+        if sha256_file(path) != digest:
             raise InputError(f"voice pack {pack} is damaged: {file_name} does not match its recorded sha256")
     try:
         speaker = load_file(str(pack / WEIGHTS))["speaker"].float()
