@@ -73,6 +73,7 @@ class Context:
     heldout: Path = CORPORA / "heldout-test"
     reserved: Path = CORPORA / "reserved-test"
     training: Path = CORPORA / "teacher-10h"
+    twins: Path | None = None  # MoE/dense twin runs to evaluate (None: train them in scratch)
     vocoder_weights: Path | None = REPO_ROOT / "vocoder" / "weights"
     watermark_weights: Path | None = REPO_ROOT / "watermark" / "weights"
 
@@ -108,8 +109,7 @@ def plan(mode: str, ctx: Context) -> list[Step]:
         "vocoder_reserved": ("vocoder", None, (*voc, "--corpus", reserved, "--per-speaker", "5", "--quality-only",
                                                "--results", "vocoder_reserved")
                              if voc else None, "", "1 min"),
-        "moe_vs_dense": ("moe_vs_dense", None, ("--corpus", ctx.path(ctx.training), "--minutes", "35", "--runs",
-                                                 ctx.path(ctx.scratch / "moe-vs-dense")), "", "40 min"),
+        "moe_vs_dense": ("moe_vs_dense", None, twin_arguments(ctx), "", "40 min" if ctx.twins is None else "1 s"),
         "watermark": ("watermark", (*wm, "--clips", "5", "--calibration-clips", "20", "--max-seconds", "3"),
                       (*wm, "--clips", "20", "--calibration-clips", "100"), "2 min", "6 min"),
         "watermark_configs": ("watermark", None, ("--configs",), "", "1-2 min"),
@@ -125,6 +125,19 @@ def plan(mode: str, ctx: Context) -> list[Step]:
             args = (*args, "--jobs", "2", "--out", str(ctx.scratch / "corpus"))
         steps.append(Step(name, module, tuple(args), (name,), quick_time if quick else full_time))
     return steps
+
+
+def twin_arguments(ctx: Context) -> tuple[str, ...]:
+    """moe_vs_dense's arguments: evaluate ``ctx.twins/{moe,dense}`` when given (runs trained side
+    by side earlier by this same bench), else train both anew in the scratch folder (~40 min)."""
+    if ctx.twins is None:
+        return ("--corpus", ctx.path(ctx.training), "--minutes", "35", "--runs", ctx.path(ctx.scratch / "moe-vs-dense"))
+    missing = [str(ctx.twins / name / "log.jsonl") for name in ("moe", "dense")
+               if not (ctx.twins / name / "log.jsonl").is_file()]
+    if missing:
+        raise InputError(f"--twins {ctx.twins}: no finished twin run ({', '.join(missing)} missing); "
+                         "train them with python -m bench.moe_vs_dense --corpus CORPUS --runs DIR")
+    return ("--moe", ctx.path(ctx.twins / "moe"), "--dense", ctx.path(ctx.twins / "dense"))
 
 
 def select(steps: list[Step], only: str | None, skip: str | None, mode: str, all_names: set[str]) -> list[Step]:
@@ -258,6 +271,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--report-only", action="store_true", help="only rebuild REPORT.md from the existing JSON")
     parser.add_argument("--dry-run", action="store_true", help="print the commands of the chosen mode and exit")
     parser.add_argument("--timeout", type=float, metavar="MINUTES", help="stop a benchmark after this long")
+    parser.add_argument("--twins", type=Path, metavar="DIR",
+                        help="--full: evaluate the MoE/dense twins already trained in DIR/moe and DIR/dense "
+                             "(by python -m bench.moe_vs_dense --runs DIR) instead of training them anew (~40 min)")
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR, help=argparse.SUPPRESS)
     parser.add_argument("--report", type=Path, default=REPORT_PATH, help=argparse.SUPPRESS)
 
@@ -272,7 +288,7 @@ def run(args: argparse.Namespace, runner: Runner = run_process) -> int:
             raise InputError("--report-only runs no benchmark: drop --only/--skip")
         print(build_report(args.results_dir, args.report))
         return 0
-    ctx = Context(results_dir=args.results_dir)
+    ctx = Context(results_dir=args.results_dir, twins=args.twins)
     every = set(ORDER)
     steps = select(plan(args.mode, ctx), args.only, args.skip, args.mode, every)
     if args.dry_run:
@@ -303,6 +319,7 @@ def _passed(args: argparse.Namespace) -> tuple[str, ...]:
     for option in ("only", "skip"):
         if getattr(args, option):
             out += (f"--{option}", getattr(args, option))
+    out += ("--twins", str(args.twins)) if args.twins else ()
     return out + (("--timeout", f"{args.timeout:g}") if args.timeout else ())
 
 

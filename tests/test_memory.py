@@ -35,3 +35,29 @@ def test_missing_mallopt_is_tolerated(monkeypatch):
     monkeypatch.setattr(memory, "_applied", None)
     monkeypatch.setattr(memory.ctypes, "CDLL", NoMallopt)
     assert memory.limit_heap_growth() is False
+
+
+def test_kernel_cache_capped_unless_the_environment_says_otherwise(monkeypatch):
+    monkeypatch.delenv("ONEDNN_PRIMITIVE_CACHE_CAPACITY", raising=False)
+    monkeypatch.delenv("TTS_MOE_MALLOC_TUNING", raising=False)
+    memory.limit_kernel_cache()
+    assert memory.os.environ["ONEDNN_PRIMITIVE_CACHE_CAPACITY"] == str(memory.KERNEL_CACHE_CAPACITY)
+    monkeypatch.setenv("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "512")
+    memory.limit_kernel_cache()
+    assert memory.os.environ["ONEDNN_PRIMITIVE_CACHE_CAPACITY"] == "512"
+    monkeypatch.delenv("ONEDNN_PRIMITIVE_CACHE_CAPACITY")
+    monkeypatch.setenv("TTS_MOE_MALLOC_TUNING", "0")
+    memory.limit_kernel_cache()
+    assert "ONEDNN_PRIMITIVE_CACHE_CAPACITY" not in memory.os.environ
+
+
+def test_release_free_memory_only_after_the_tuning_applied(monkeypatch):
+    monkeypatch.setattr(memory, "_applied", False)
+    assert memory.release_free_memory() is False
+    monkeypatch.setattr(memory, "_applied", None)
+    if memory.limit_heap_growth():
+        # 32 MB in 16 KB blocks: from the heap (under the mmap threshold), and once freed, below
+        # the 64 MB trim threshold, so they stay with the process until trimmed
+        blocks = [bytearray(16 << 10) for _ in range(2048)]
+        del blocks
+        assert memory.release_free_memory() is True

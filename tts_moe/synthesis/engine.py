@@ -3,8 +3,9 @@
 Private to the toolkit: the audio it returns is NOT watermarked; only
 :class:`tts_moe.synthesis.Synthesizer` (which watermarks and logs every clip) calls it.
 
-Jobs are sorted by length and synthesised in batches (one acoustic and one vocoder call per
-batch), then each utterance is loudness-normalised (active-speech RMS -23 dBFS, peak
+Jobs are sorted by length and synthesised in batches (one acoustic call per batch; the
+vocoder's calls hold at most ``max_vocoder_frames`` padded frames, because its activations
+are what sets the peak memory: ~1.6 MB per second of audio in a call), then each utterance is loudness-normalised (active-speech RMS -23 dBFS, peak
 <= -1 dBFS) and given its volume offset.
 """
 
@@ -47,7 +48,7 @@ class StageTimes:
 
 class SpeechEngine:
     def __init__(self, acoustic: AcousticModel, vocoder, *, max_batch: int = 16,
-                 max_batch_phonemes: int = 2400) -> None:
+                 max_batch_phonemes: int = 2400, max_vocoder_frames: int = 3000) -> None:
         self.acoustic, self.vocoder = acoustic.eval(), vocoder
         self.config = acoustic.config
         self.speakers = {s: i for i, s in enumerate(self.config.speakers)}
@@ -55,6 +56,7 @@ class SpeechEngine:
         self.styles = {s: i for i, s in enumerate(self.config.styles)}
         self.hop = int(self.config.mel["hop_length"])
         self.max_batch, self.max_batch_phonemes = max_batch, max_batch_phonemes
+        self.max_vocoder_frames = max_vocoder_frames
         self.times = StageTimes()
 
     def batches(self, jobs: list[Job]) -> list[list[Job]]:
@@ -99,14 +101,11 @@ class SpeechEngine:
         floor = float(np.log(self.config.mel["log_floor"]))
         mel = out.mel.masked_fill(~out.mel_mask[..., None], floor).clamp(min=floor)
         middle = time.perf_counter()
-        audio = self.vocoder(mel.transpose(1, 2))  # (batch, samples)
-        if audio.ndim == 1:
-            audio = audio[None]
-        audio = audio.float().numpy()
+        audio = self._vocode(mel, frames)
         after_vocoder = time.perf_counter()
         rendered = []
         for row, job in enumerate(jobs):
-            clip = audio[row, : int(frames[row]) * self.hop]
+            clip = audio[row]
             clip, _, _ = normalise_loudness(clip) if np.abs(clip).max() > 0 else (clip, 0.0, False)
             if job.volume:
                 clip = np.clip(clip * 10 ** (job.volume / 20), -1.0, 1.0).astype(np.float32)
@@ -118,3 +117,16 @@ class SpeechEngine:
         self.times.vocoder += after_vocoder - middle
         self.times.post += time.perf_counter() - after_vocoder
         return rendered
+
+    def _vocode(self, mel: torch.Tensor, frames: torch.Tensor) -> list[np.ndarray]:
+        """Audio per row ``(frames[row] * hop,)`` float32 for log-mels ``(batch, frames, n_mels)``,
+        in vocoder calls of at most ``max_vocoder_frames`` padded frames (a longer row goes alone)."""
+        lengths = [int(f) for f in frames]
+        out: list[np.ndarray] = [np.zeros(0, np.float32)] * len(lengths)
+        for group in length_batches(lengths, self.max_vocoder_frames):
+            longest = max(lengths[row] for row in group)
+            piece = self.vocoder(mel[group, :longest].transpose(1, 2))  # (rows, samples)
+            piece = (piece[None] if piece.ndim == 1 else piece).float().numpy()
+            for k, row in enumerate(group):
+                out[row] = piece[k, : lengths[row] * self.hop]
+        return out

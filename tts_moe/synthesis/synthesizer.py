@@ -24,7 +24,7 @@ import numpy as np
 
 from tts_moe import __version__
 from tts_moe.errors import InputError
-from tts_moe.memory import limit_heap_growth
+from tts_moe.memory import limit_heap_growth, release_free_memory
 from tts_moe.script import parse_script
 from tts_moe.script.model import Script
 from tts_moe.synthesis.chapters import embed_chapters
@@ -282,6 +282,8 @@ class Synthesizer:
                                            for i in infos])
                     utterances.extend(infos if self.keep_routing else [_light(i) for i in infos])
                     position += len(audio)
+                    del rendered, audio, marked
+                    release_free_memory()  # the next window's shapes differ: give the old pages back
                     if bar is not None:
                         bar.update(len(window))
                 tail = int(round(parsed.trailing_pause * SAMPLE_RATE))
