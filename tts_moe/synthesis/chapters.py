@@ -5,9 +5,10 @@
   know them skip them.
 - FLAC: Vorbis-comment chapter tags (``CHAPTER001=00:01:02.500``, ``CHAPTER001NAME=Title``)
   in the file's VORBIS_COMMENT block.
+- OGG (Vorbis): the same chapter tags in the stream's comment header, written with the
+  ``mutagen`` package (ffmpeg drops chapter tags when it remuxes Ogg); the audio packets are
+  copied unchanged, only the header pages are rewritten.
 - MP3: ID3v2 ``CHAP``/``CTOC`` frames, written by ffmpeg with stream copy.
-- OGG: not written (Vorbis comments sit inside the Ogg stream; ffmpeg drops chapter tags):
-  the chapters stay in the API result, ``--json`` and the subtitles.
 
 Only metadata changes: the audio samples, and so the watermark, are untouched. The caller
 runs this on the staged file before its SHA-256 goes into the ledger.
@@ -21,7 +22,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from tts_moe.errors import OutputError
+from tts_moe.errors import MissingDependencyError, OutputError
 
 Chapters = list[tuple[float, str]]  # (start seconds, title)
 
@@ -32,7 +33,7 @@ def embed_chapters(path: str | Path, audio_format: str, chapters: Chapters, *, d
     if not chapters:
         return False
     path = Path(path)
-    writer = {"wav": _wav, "flac": _flac, "mp3": _mp3}.get(audio_format)
+    writer = {"wav": _wav, "flac": _flac, "ogg": _ogg, "mp3": _mp3}.get(audio_format)
     if writer is None:
         return False
     try:
@@ -103,14 +104,17 @@ def read_wav_cues(path: str | Path) -> Chapters:
     return [(offsets[i] / rate, titles.get(i, "")) for i in sorted(offsets)] if rate else []
 
 
-# ----------------------------------------------------------------------------------- FLAC
-def vorbis_chapter_tags(chapters: Chapters) -> list[str]:
-    tags = []
+# ---------------------------------------------------------------- FLAC and OGG: the tags
+def vorbis_chapter_comments(chapters: Chapters) -> list[tuple[str, str]]:
+    """The Vorbis-comment chapter tags, as ``(key, value)`` pairs in order:
+    ``("CHAPTER001", "00:00:00.000"), ("CHAPTER001NAME", "Title"), ...`` (FLAC and OGG)."""
+    comments = []
     for index, (start, title) in enumerate(chapters, 1):
-        tags += [f"CHAPTER{index:03d}={timestamp(start)}", f"CHAPTER{index:03d}NAME={title}"]
-    return tags
+        comments += [(f"CHAPTER{index:03d}", timestamp(start)), (f"CHAPTER{index:03d}NAME", title)]
+    return comments
 
 
+# ----------------------------------------------------------------------------------- FLAC
 def _flac(path: Path, chapters: Chapters, duration: float, sample_rate: int) -> None:
     data = path.read_bytes()
     if data[:4] != b"fLaC":
@@ -131,7 +135,7 @@ def _flac(path: Path, chapters: Chapters, duration: float, sample_rate: int) -> 
                 size = struct.unpack("<I", body[cursor:cursor + 4])[0]
                 comments.append(body[cursor + 4:cursor + 4 + size])
                 cursor += 4 + size
-    comments += [tag.encode("utf-8") for tag in vorbis_chapter_tags(chapters)]
+    comments += [f"{key}={value}".encode() for key, value in vorbis_chapter_comments(chapters)]
     comment = (struct.pack("<I", len(vendor)) + vendor + struct.pack("<I", len(comments))
                + b"".join(struct.pack("<I", len(c)) + c for c in comments))
     kept = [(k, b) for k, b in blocks if k != 4]
@@ -143,10 +147,37 @@ def _flac(path: Path, chapters: Chapters, duration: float, sample_rate: int) -> 
     _replace(path, bytes(out) + data[position:])
 
 
+def _temp_for(path: Path) -> Path:
+    return path.with_name(f".{path.name}.chapters")
+
+
 def _replace(path: Path, content: bytes) -> None:
-    temp = path.with_name(f".{path.name}.chapters")
+    temp = _temp_for(path)
     temp.write_bytes(content)
     temp.replace(path)
+
+
+# ----------------------------------------------------------------------------------- OGG
+def _ogg(path: Path, chapters: Chapters, duration: float, sample_rate: int) -> None:
+    """Add the chapter tags to an Ogg Vorbis comment header (kept: vendor and other tags)."""
+    try:
+        from mutagen import MutagenError
+        from mutagen.oggvorbis import OggVorbis
+    except ImportError:
+        raise MissingDependencyError(
+            f"cannot write chapter markers into {path}: OGG chapters need the Python package "
+            "mutagen; install it with `pip install mutagen` (or write wav, flac or mp3)") from None
+    temp = _temp_for(path)
+    try:  # edit a copy, then swap it in: the file is never half-written
+        shutil.copyfile(path, temp)
+        ogg = OggVorbis(temp)
+        ogg.tags.extend(vorbis_chapter_comments(chapters))
+        ogg.save()
+        temp.replace(path)
+    except MutagenError as error:
+        raise ValueError(f"not a readable Ogg Vorbis file ({error})") from None
+    finally:
+        temp.unlink(missing_ok=True)
 
 
 # ----------------------------------------------------------------------------------- MP3
