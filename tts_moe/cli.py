@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import sys
+from collections.abc import Callable
+from typing import Any
 
 from tts_moe import __version__
 from tts_moe.errors import TTSMoeError
@@ -41,6 +44,17 @@ def add_command_group(
     group = subparsers.add_parser(name, help=help, description=description)
     group.set_defaults(func=lambda args: (group.print_help(sys.stderr), 2)[1])
     return group.add_subparsers(dest=f"{name}_command", metavar="SUBCOMMAND")
+
+
+def print_result(data: Any, as_json: bool, describe: Callable[[Any], str] | None = None) -> int:
+    """A handler's report on stdout: ``data`` as indented JSON when ``as_json`` (``--json``),
+    else the text ``describe(data)`` (nothing when ``describe`` is None). Returns 0, the
+    handler's exit code."""
+    if as_json:
+        print(json.dumps(data, indent=2))
+    elif describe is not None:
+        print(describe(data))
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
-from tts_moe.cli import add_command_group
+from tts_moe.cli import add_command_group, print_result
 from tts_moe.errors import InputError
 from tts_moe.train_cli import add_run_arguments, check_run_arguments
 
@@ -93,21 +92,16 @@ def _train(args: argparse.Namespace) -> int:
         threads=args.threads,
     )
     state = train(options, log=lambda line: print(line, file=sys.stderr, flush=True))
-    if args.json:
-        print(json.dumps(state, indent=2))
-    return 0
+    return print_result(state, args.json)
 
 
 def _export(args: argparse.Namespace) -> int:
     from vocoder.export import export_run
 
     card = export_run(args.run_dir, args.to)
-    if args.json:
-        print(json.dumps(card, indent=2))
-    else:
-        print(f"wrote {args.to / 'vocoder.safetensors'} and vocoder.json "
-              f"(step {card['training']['steps']}, {card['parameters'] / 1e6:.2f} M parameters)")
-    return 0
+    return print_result(card, args.json, lambda c: f"wrote {args.to / 'vocoder.safetensors'} and vocoder.json "
+                                                   f"(step {c['training']['steps']}, {c['parameters'] / 1e6:.2f} M "
+                                                   "parameters)")
 
 
 def _copy_synth(args: argparse.Namespace) -> int:
@@ -121,10 +115,5 @@ def _copy_synth(args: argparse.Namespace) -> int:
     rows = [Row(k, v) for k, v in figures.items() if isinstance(v, (int, float))]
     path = write_results("vocoder_copy_synth", f"copy synthesis of {args.audio}", rows,
                          {"input": str(args.audio), "weights": str(args.weights or "shipped")})
-    if args.json:
-        print(json.dumps({**figures, "results": str(path)}, indent=2))
-    else:
-        for key, value in figures.items():
-            print(f"{key}: {value}")
-        print(f"saved {path}")
-    return 0
+    return print_result({**figures, "results": str(path)}, args.json,
+                        lambda _: "\n".join([*(f"{key}: {value}" for key, value in figures.items()), f"saved {path}"]))

@@ -200,7 +200,8 @@ def test_quick_and_full_sizes(tmp_path):
     assert "--weights" in quick["vocoder"] and full["vocoder"][full["vocoder"].index("--per-speaker") + 1] == "5"
     assert "--weights" not in quick["watermark"]  # no shipped watermark weights: random networks
     assert set(full) - set(quick) == {"vocoder_reserved", "watermark_configs", "moe_vs_dense"}
-    assert list(quick)[-2:] == ["acoustic", "longform"]
+    assert list(quick)[-3:] == ["acoustic", "longform", "cloning"]
+    assert "--quick" in quick["cloning"] and full["cloning"][full["cloning"].index("--seconds") + 1] == "30,60,120"
     # without shipped vocoder weights: speed of random networks only, no quality, no reserved run
     bare = {s.name: s.args for s in plan("full", Context(results_dir=tmp_path, vocoder_weights=None))}
     assert "--weights" not in bare["vocoder"] and "--corpus" not in bare["vocoder"] and "vocoder_reserved" not in bare
@@ -246,7 +247,7 @@ def test_runner_continues_past_a_failure_and_records_it(tmp_path):
     assert code == 1
     modules = [c[0][2] for c in fake.commands]
     assert modules == ["bench.text_frontend", "bench.moe_dispatch", "bench.speech_metrics", "bench.vocoder",
-                       "bench.watermark", "bench.acoustic", "bench.longform"]  # went on after the failure
+                       "bench.watermark", "bench.acoustic", "bench.longform", "bench.cloning"]  # went on after the failure
     assert all(cwd == runner_module.REPO_ROOT and timeout == 120 for _, cwd, timeout in fake.commands)
     log = json.loads((results / "_runs.json").read_text())
     assert log["runs"]["vocoder"]["exit_code"] == 3 and log["last"]["mode"] == "quick"

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tts_moe.cli import build_parser, main
+from tts_moe.cli import build_parser, main, print_result
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -35,6 +36,20 @@ def test_every_command_has_help(capsys):
 def test_no_command_prints_help_and_fails(capsys):
     assert main([]) == 2
     assert "usage: tts-moe" in capsys.readouterr().err
+
+
+def test_print_result_prints_json_or_the_description_only(capsys):
+    data = {"steps": 3, "out": "run"}
+
+    def never(_):
+        raise AssertionError("the text is not built for --json")
+
+    assert print_result(data, True, never) == 0
+    assert json.loads(capsys.readouterr().out) == data
+    assert print_result(data, False, lambda d: f"{d['steps']} steps\nin {d['out']}") == 0
+    assert capsys.readouterr().out == "3 steps\nin run\n"
+    assert print_result(data, False) == 0
+    assert capsys.readouterr().out == ""
 
 
 def test_console_entry_point_runs():

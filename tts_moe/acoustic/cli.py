@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from tts_moe.cli import add_command_group
+from tts_moe.cli import add_command_group, print_result
 from tts_moe.errors import InputError
 from tts_moe.train_cli import add_run_arguments, check_run_arguments
 
@@ -91,9 +91,7 @@ def _train(args: argparse.Namespace) -> int:
                            threads=args.threads, cache_dir=str(args.cache) if args.cache else None,
                            device=args.device)
     state = train(options, log=lambda line: print(line, file=sys.stderr, flush=True))
-    if args.json:
-        print(json.dumps(state, indent=2))
-    return 0
+    return print_result(state, args.json)
 
 
 def _predict_mels(args: argparse.Namespace) -> int:
@@ -111,12 +109,8 @@ def _predict_mels(args: argparse.Namespace) -> int:
                                   cache_dir=args.cache, limit=args.limit, overwrite=args.overwrite,
                                   log=(lambda line: None) if args.json else
                                   (lambda line: print(line, file=sys.stderr, flush=True)))
-    if args.json:
-        print(json.dumps(summary, indent=2))
-    else:
-        print(f"wrote {summary['written']} mels to {summary['out']} (mean L1 to the real mels "
-              f"{summary['mean_l1']:.3f})")
-    return 0
+    return print_result(summary, args.json, lambda s: f"wrote {s['written']} mels to {s['out']} (mean L1 to the "
+                                                      f"real mels {s['mean_l1']:.3f})")
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -129,9 +123,6 @@ def _export(args: argparse.Namespace) -> int:
         except (OSError, json.JSONDecodeError) as error:
             raise InputError(f"cannot read --measured {args.measured}: {error}") from None
     card = export_run(args.run_dir, args.to, measured)
-    if args.json:
-        print(json.dumps(card, indent=2))
-    else:
-        print(f"wrote {args.to / 'acoustic.safetensors'} and acoustic.json (step {card['training']['steps']}, "
-              f"{card['parameters']['inference_total'] / 1e6:.2f} M parameters)")
-    return 0
+    return print_result(card, args.json, lambda c: f"wrote {args.to / 'acoustic.safetensors'} and acoustic.json "
+                                                   f"(step {c['training']['steps']}, "
+                                                   f"{c['parameters']['inference_total'] / 1e6:.2f} M parameters)")
