@@ -1,5 +1,7 @@
 """Pretrained judges that ship their own models: pocketsphinx ASR, DNSMOS, resemblyzer.
 
+The recogniser itself is the toolkit's :mod:`tts_moe.asr` (enrollment uses it too).
+
 Each is an optional dependency (the ``bench`` extra); a missing one raises
 :class:`~tts_moe.errors.MissingDependencyError` with the pip command. The models are
 loaded once per process and reused (not thread-safe: one judge per process or thread).
@@ -16,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from bench._melspec import power_melspectrogram, power_to_db
+from tts_moe.asr import transcribe
 from tts_moe.errors import AudioError, InputError, MissingDependencyError
 
 SAMPLE_RATE = 16_000
@@ -37,27 +40,10 @@ def _missing(package: str, purpose: str) -> MissingDependencyError:
 
 
 # ------------------------------------------------------------------------- pocketsphinx
-@lru_cache(maxsize=1)
-def _decoder():
-    try:
-        from pocketsphinx import Decoder
-    except ImportError:
-        raise _missing("pocketsphinx", "speech recognition (WER)") from None
-    # the wheel's bundled US English acoustic model, language model and dictionary
-    return Decoder(samprate=SAMPLE_RATE, loglevel="FATAL")
-
-
 def recognize(audio: np.ndarray, sample_rate: int = SAMPLE_RATE) -> str:
-    """Transcribe a clip with pocketsphinx's bundled US English model; lower-case words,
-    ``""`` when nothing is recognised. Single-threaded, roughly 0.1-0.2x real time here."""
-    decoder = _decoder()
-    clip = clip_16k(audio, sample_rate, "recognize()")
-    pcm = (np.clip(clip, -1.0, 1.0) * 32767.0).round().astype("<i2").tobytes()
-    decoder.start_utt()
-    decoder.process_raw(pcm, no_search=False, full_utt=True)
-    decoder.end_utt()
-    hypothesis = decoder.hyp()
-    return hypothesis.hypstr.strip() if hypothesis is not None else ""
+    """Transcribe a clip with pocketsphinx's bundled US English model
+    (:func:`tts_moe.asr.transcribe`); lower-case words, ``""`` when nothing is recognised."""
+    return transcribe(clip_16k(audio, sample_rate, "recognize()"))
 
 
 # ------------------------------------------------------------------------------- DNSMOS

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-
 from pathlib import Path
 
 from tts_moe.cli import add_command_group
@@ -35,7 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     enroll = commands.add_parser(
         "enroll", help="clone a voice from reference audio, with a consent record",
         description="Adapt a new voice from 30 s to 5 min of the speaker's speech (files of at most 30 s, each "
-                    "with its transcript in FILE.txt or --transcripts) with the acoustic model frozen. A valid "
+                    "with its transcript in FILE.txt or --transcripts; a file without one is transcribed by "
+                    "pocketsphinx, which may mishear words) with the acoustic model frozen. A valid "
                     "consent record is mandatory (docs/voices.md: speaker_name, consenting_person, date, purposes, "
                     "expiry, evidence file + sha256); it is stored in the ledger and every clip of the voice "
                     "carries its consent id.")
@@ -43,6 +43,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     enroll.add_argument("--audio", nargs="+", required=True, type=Path, metavar="FILE", help="reference audio files")
     enroll.add_argument("--consent", required=True, metavar="CONSENT.json", help="the consent record")
     enroll.add_argument("--transcripts", type=Path, metavar="FILE", help="one transcript line per audio file")
+    enroll.add_argument("--no-auto-transcribe", dest="auto_transcribe", action="store_false",
+                        help="refuse audio without a transcript instead of transcribing it with pocketsphinx")
     enroll.add_argument("--speaker", help="the speaker's name as in the consent record (default: the voice name "
                                           "must spell it)")
     enroll.add_argument("--steps", type=int, default=150, help="adaptation steps (default 150)")
@@ -91,6 +93,7 @@ def _enroll(args: argparse.Namespace) -> int:
 
     from tts_moe.errors import InputError
     from voices.enroll import enroll_voice
+    from voices.pack import read_manifest
 
     transcripts = None
     if args.transcripts:
@@ -106,9 +109,17 @@ def _enroll(args: argparse.Namespace) -> int:
             print(f"step {step + 1}/{args.steps}: mel L1 {loss:.3f}", file=sys.stderr, flush=True)
 
     voice = enroll_voice(args.name, args.audio, args.consent, transcripts=transcripts, speaker=args.speaker,
-                         voices_dir=args.voices_dir, ledger_path=args.ledger, steps=args.steps, progress=progress)
+                         voices_dir=args.voices_dir, ledger_path=args.ledger, steps=args.steps, progress=progress,
+                         auto_transcribe=args.auto_transcribe)
+    automatic = (read_manifest(voice.name, args.voices_dir) or {}).get("auto_transcripts", [])
+    if automatic:
+        print(f"warning: {len(automatic)} transcript(s) were made by automatic speech recognition and may contain "
+              "errors that weaken the clone (listed in voice.json, auto_transcripts); to correct one, put the right "
+              "text in FILE.txt beside the audio file and enroll again under a new name:", file=sys.stderr)
+        for entry in automatic:
+            print(f"  {entry['file']}: {entry['text']}", file=sys.stderr)
     if args.json:
-        print(json.dumps(voice.to_dict(), indent=2))
+        print(json.dumps({**voice.to_dict(), "auto_transcripts": automatic}, indent=2))
     else:
         print(f"enrolled {voice.name} (consent {voice.consent_id}); use it with `tts-moe synth --voice {voice.name}`")
     return 0

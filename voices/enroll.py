@@ -6,7 +6,9 @@
    hashed, not expired, and for this speaker;
 2. checks the reference audio: 30 s to 10 min in total, no file over 30 s, each file speech
    (not silent, not clipped, not a steady tone or music: voicing and syllable-rate energy
-   modulation), with a transcript per file (``transcripts``, else ``FILE.txt`` beside it);
+   modulation), with a transcript per file (``transcripts``, else ``FILE.txt`` beside it,
+   else, unless ``auto_transcribe=False``, pocketsphinx's: :mod:`voices.transcripts`; the
+   manifest's ``auto_transcripts`` lists those, as they may contain errors);
 3. learns one speaker vector ``(speaker_dim,)`` with every network weight frozen: starting
    from the mean built-in speaker, Adam on the teacher-forced training losses (mel, duration,
    pitch, energy) over the reference clips, durations from the shipped aligner + monotonic
@@ -32,6 +34,7 @@ import torch
 from tts_moe.errors import AudioError, InputError, TTSMoeError
 from voices import pack
 from voices.consent import ConsentRecord, check_for_voice, load_consent
+from voices.transcripts import auto_transcript, read_transcripts
 
 MIN_TOTAL_SECONDS, MAX_TOTAL_SECONDS, MAX_FILE_SECONDS = 30.0, 600.0, 30.0
 CLIPPED_FRACTION = 0.01  # share of samples at full scale that marks a clipped recording
@@ -69,29 +72,10 @@ def speech_checks(audio: np.ndarray, sample_rate: int, where: str) -> None:
                          "give recordings of the speaker talking")
 
 
-def read_transcripts(files: Sequence[Path], transcripts: Sequence[str] | None) -> list[str]:
-    """One transcript per file: ``transcripts`` or ``FILE.txt`` beside each file."""
-    if transcripts is not None:
-        if len(transcripts) != len(files):
-            raise InputError(f"{len(transcripts)} transcripts for {len(files)} audio files: give one per file")
-        texts = [str(t).strip() for t in transcripts]
-    else:
-        texts = []
-        for file in files:
-            sidecar = file.with_suffix(".txt")
-            if not sidecar.is_file():
-                raise InputError(f"no transcript for {file}: put what is said in {sidecar} or pass --transcripts FILE "
-                                 "(one line per audio file)")
-            texts.append(sidecar.read_text(encoding="utf-8").strip())
-    empty = [str(f) for f, t in zip(files, texts) if not t]
-    if empty:
-        raise InputError(f"empty transcript for {', '.join(empty)}")
-    return texts
-
-
-def load_references(files: Sequence[Path], transcripts: Sequence[str] | None, language: str
-                    ) -> tuple[list[dict], float]:
-    """Features of every reference clip (see :func:`tts_moe.acoustic.features.clip_features`)
+def load_references(files: Sequence[Path], transcripts: Sequence[str] | None, language: str, *,
+                    auto_transcribe: bool = True) -> tuple[list[dict], float]:
+    """Features of every reference clip (see :func:`tts_moe.acoustic.features.clip_features`,
+    plus ``file``, ``transcript`` and ``auto_transcript``: True where pocketsphinx wrote it)
     and the total seconds; every check above, file by file."""
     from tts_moe.acoustic.features import clip_features
     from tts_moe.audio import SAMPLE_RATE, MelConfig, load_audio
@@ -100,7 +84,7 @@ def load_references(files: Sequence[Path], transcripts: Sequence[str] | None, la
 
     if not files:
         raise InputError("no reference audio given: 30 s to 5 min of the speaker's own speech is needed")
-    texts = read_transcripts(files, transcripts)
+    texts = read_transcripts(files, transcripts, allow_missing=auto_transcribe)
     frontend, symbols = TextFrontend(language=language), SymbolTable()
     clips, total = [], 0.0
     for file, text in zip(files, texts):
@@ -110,10 +94,14 @@ def load_references(files: Sequence[Path], transcripts: Sequence[str] | None, la
             raise AudioError(f"{file}: {seconds:.0f} s; split reference audio into files of at most "
                              f"{MAX_FILE_SECONDS:.0f} s (a sentence or two each) with a transcript each")
         speech_checks(audio, SAMPLE_RATE, str(file))
+        automatic = text is None
+        if automatic:
+            text = auto_transcript(audio, file)
         phonemes = " ".join(u.phonemes for u in frontend.prepare(text))
         features = clip_features(str(file), phonemes, MelConfig(), symbols)
         if not 0 < len(features["ids"]) <= len(features["mel"]):
             raise InputError(f"{file}: the transcript is longer than the audio can hold; is it the right text?")
+        features.update(file=str(file), transcript=text, auto_transcript=automatic)
         clips.append(features)
         total += seconds
     if total < MIN_TOTAL_SECONDS:
@@ -137,8 +125,8 @@ def _batch(clips: list[dict], speaker: torch.Tensor, style: int):
     for row, clip in enumerate(clips):
         ids[row, : p_len[row]] = torch.from_numpy(clip["ids"].astype(np.int64))
         mel[row, : t_len[row]] = torch.from_numpy(clip["mel"].astype(np.float32))
-        for key in frame:
-            frame[key][row, : t_len[row]] = torch.from_numpy(clip[key].astype(np.float32))
+        for key, values in frame.items():
+            values[row, : t_len[row]] = torch.from_numpy(clip[key].astype(np.float32))
     return Batch(ids=ids, id_mask=torch.arange(p_max)[None] < p_len[:, None], mel=mel,
                  mel_mask=torch.arange(t_max)[None] < t_len[:, None], log_f0=frame["log_f0"],
                  voiced=frame["voiced"], energy=frame["energy"], speaker=speaker.expand(n, -1),
@@ -185,11 +173,13 @@ def enroll_voice(name: str, audio: Sequence[str | os.PathLike], consent: str | o
                  transcripts: Sequence[str] | None = None, speaker: str | None = None,
                  voices_dir: str | os.PathLike | None = None, ledger_path: str | os.PathLike | None = None,
                  acoustic: str | os.PathLike | None = None, steps: int = 150,
-                 progress: Callable[[int, float], None] | None = None):
+                 progress: Callable[[int, float], None] | None = None, auto_transcribe: bool = True):
     """Enroll a cloned voice (see the module docstring); returns its :class:`voices.registry.Voice`.
 
     ``speaker`` is the speaker's name as in the consent record; without it the voice name
-    must spell the record's speaker name (ignoring case, spaces and punctuation)."""
+    must spell the record's speaker name (ignoring case, spaces and punctuation).
+    ``auto_transcribe``: transcribe files that have no transcript with pocketsphinx (the
+    pack manifest's ``auto_transcripts`` lists them as ``{"file", "text"}``); False refuses them."""
     from tts_moe.acoustic.loader import load_model, read_card
     from voices.registry import Voice
     from watermark.ledger import Ledger
@@ -207,7 +197,7 @@ def enroll_voice(name: str, audio: Sequence[str | os.PathLike], consent: str | o
                          "name the voice after the speaker or pass the speaker's name (--speaker)")
     check_for_voice(record, speaker)
     files = [Path(f) for f in audio]
-    clips, seconds = load_references(files, transcripts, "en-us")
+    clips, seconds = load_references(files, transcripts, "en-us", auto_transcribe=auto_transcribe)
     model = load_model(acoustic)
     vector, mel_loss = adapt_speaker(model, clips, steps=steps, progress=progress)
     manifest = {"kind": "cloned", "language": "en-us", "speaker_name": record.speaker_name,
@@ -216,6 +206,8 @@ def enroll_voice(name: str, audio: Sequence[str | os.PathLike], consent: str | o
                                    "steps": card.get("training", {}).get("steps"),
                                    "speaker_dim": int(vector.numel())},
                 "reference_seconds": round(seconds, 2), "reference_files": len(files),
+                "auto_transcripts": [{"file": Path(c["file"]).name, "text": c["transcript"]}
+                                     for c in clips if c["auto_transcript"]],
                 "enrollment": {"steps": steps, "final_mel_l1": round(mel_loss, 4),
                                "wall_seconds": None}, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     with Ledger(ledger_path) as ledger:

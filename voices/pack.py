@@ -3,7 +3,8 @@
     VOICES_DIR/NAME/speaker.safetensors   "speaker": (speaker_dim,) float16
     VOICES_DIR/NAME/voice.json            name, kind "cloned", description, consent id,
                                           acoustic model identity, reference seconds,
-                                          enrolment figures, sha256 of every pack file
+                                          enrolment figures, automatic transcripts
+                                          (``auto_transcripts``), sha256 of every pack file
 
 ``VOICES_DIR`` is ``$TTS_MOE_VOICES``, else ``$XDG_DATA_HOME/tts-moe/voices`` (default
 ``~/.local/share/tts-moe/voices``). Packs are written to a temporary folder and renamed into

@@ -24,6 +24,7 @@ from bench.speech_metrics import (
     wer_words,
     word_error_rate,
 )
+from tts_moe import asr
 from tts_moe.errors import AudioError, InputError, MissingDependencyError
 
 SR = 16_000
@@ -242,14 +243,14 @@ def test_corpus_wer_pools_words():
     ("resemblyzer", lambda: _judges.speaker_embedding(tone(200.0))),
 ])
 def test_missing_judges_say_what_to_install(monkeypatch, module, call):
-    for cached in (_judges._decoder, _judges._dnsmos_model, _judges._voice_encoder):
+    for cached in (asr._decoder, _judges._dnsmos_model, _judges._voice_encoder):
         cached.cache_clear()
     monkeypatch.setitem(sys.modules, module, None)  # import now fails
     try:
         with pytest.raises(MissingDependencyError, match=f"pip install {module}"):
             call()
     finally:
-        for cached in (_judges._decoder, _judges._dnsmos_model, _judges._voice_encoder):
+        for cached in (asr._decoder, _judges._dnsmos_model, _judges._voice_encoder):
             cached.cache_clear()
 
 

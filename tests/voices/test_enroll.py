@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 
 import numpy as np
 import pytest
 
+from tts_moe import asr
 from tts_moe.audio import SAMPLE_RATE, load_audio, write_audio
+from tts_moe.cli import main
 from tts_moe.errors import AudioError, InputError
-from voices.enroll import enroll_voice, read_transcripts, speech_checks
+from voices.enroll import enroll_voice, load_references, read_transcripts, speech_checks
 from voices.pack import read_manifest
 from watermark.ledger import Ledger
 
@@ -40,6 +43,28 @@ def speech(tmp_path_factory):
         path.with_suffix(".txt").write_text(text)
         files.append(path)
     return files
+
+
+def without_sidecars(files, folder, keep=0):
+    """Copies of ``files`` in ``folder``; only the first ``keep`` keep their FILE.txt."""
+    folder.mkdir(exist_ok=True)
+    for index, file in enumerate(files):
+        shutil.copy(file, folder / file.name)
+        if index < keep:
+            shutil.copy(file.with_suffix(".txt"), folder / f"{file.stem}.txt")
+    return [folder / file.name for file in files]
+
+
+def fake_recogniser(monkeypatch, texts):
+    """asr.transcribe answering ``texts`` in turn; returns the list of clip lengths it heard."""
+    answers, heard = iter(texts), []
+
+    def transcribe(audio):
+        heard.append(len(audio))
+        return next(answers)
+
+    monkeypatch.setattr(asr, "transcribe", transcribe)
+    return heard
 
 
 def consent(tmp_path, name="Ada Example", **changes):
@@ -97,12 +122,16 @@ def test_refusals_leave_nothing_behind(tmp_path, speech, case, error, words):
             assert ledger.voice(name) is None
 
 
-def test_a_tiny_enrollment_end_to_end(tmp_path, speech):
+def test_a_tiny_enrollment_end_to_end(tmp_path, speech, monkeypatch):
     voices_dir, ledger_path = tmp_path / "voices", tmp_path / "l.db"
-    voice = enroll_voice("ada-example", speech, consent(tmp_path), voices_dir=voices_dir, ledger_path=ledger_path,
+    files = without_sidecars(speech, tmp_path / "ref", keep=len(speech) - 1)  # the last one: automatic
+    fake_recogniser(monkeypatch, ["in the end the chairman asked for a vote and the motion was carried"])
+    voice = enroll_voice("ada-example", files, consent(tmp_path), voices_dir=voices_dir, ledger_path=ledger_path,
                          steps=2)
     manifest = read_manifest("ada-example", voices_dir)
     assert voice.consent_id == manifest["consent_id"] and manifest["reference_seconds"] >= 30
+    assert manifest["auto_transcripts"] == [
+        {"file": files[-1].name, "text": "in the end the chairman asked for a vote and the motion was carried"}]
     assert (voices_dir / "ada-example" / "sample.wav").is_file()
     with Ledger(ledger_path) as ledger:
         assert ledger.voice("ada-example")["kind"] == "cloned"
@@ -111,3 +140,74 @@ def test_a_tiny_enrollment_end_to_end(tmp_path, speech):
     with pytest.raises(InputError, match="already exists"):
         enroll_voice("ada-example", speech, consent(tmp_path), voices_dir=voices_dir, ledger_path=ledger_path, steps=1)
     assert json.loads((voices_dir / "ada-example" / "voice.json").read_text())["files"]
+
+
+# ------------------------------------------------------------------- automatic transcripts
+def test_files_without_transcript_are_transcribed(tmp_path, speech, monkeypatch):
+    files = without_sidecars(speech, tmp_path / "ref", keep=1)
+    heard = fake_recogniser(monkeypatch, [t.lower().replace(",", "") for t in (SENTENCES * 3)[1:]])
+    clips, seconds = load_references(files, None, "en-us")
+    assert len(heard) == len(files) - 1 and heard[0] == len(load_audio(files[1]))  # every file but the first
+    assert [c["auto_transcript"] for c in clips] == [False] + [True] * (len(files) - 1)
+    assert clips[0]["transcript"] == SENTENCES[0]
+    assert clips[5]["transcript"] == SENTENCES[1].lower() and clips[5]["file"] == str(files[5])
+    assert seconds >= 30
+
+
+def test_no_auto_transcribe_keeps_the_refusal(tmp_path, speech, monkeypatch):
+    files = without_sidecars(speech, tmp_path / "ref", keep=2)
+    heard = fake_recogniser(monkeypatch, [])
+    with pytest.raises(InputError, match=re.escape(f"no transcript for {files[2]}: put what is said in "
+                                                   f"{files[2].with_suffix('.txt')} or pass --transcripts")):
+        enroll_voice("ada-example", files, consent(tmp_path), voices_dir=tmp_path / "voices",
+                     ledger_path=tmp_path / "l.db", steps=1, auto_transcribe=False)
+    assert heard == [] and not (tmp_path / "voices").exists()
+
+
+def test_nothing_recognised_is_refused_naming_the_file(tmp_path, speech, monkeypatch):
+    files = without_sidecars(speech, tmp_path / "ref", keep=3)
+    fake_recogniser(monkeypatch, [""])
+    with pytest.raises(InputError, match=re.escape(str(files[3])) + ".*recognised no words.*"
+                       + re.escape(str(files[3].with_suffix(".txt")))):
+        enroll_voice("ada-example", files, consent(tmp_path), voices_dir=tmp_path / "voices",
+                     ledger_path=tmp_path / "l.db", steps=1)
+    assert not (tmp_path / "voices").exists()
+
+
+@pytest.mark.slow
+def test_pocketsphinx_transcribes_reference_clips(tmp_path, speech):
+    pytest.importorskip("pocketsphinx")
+    from bench._wer import corpus_wer
+
+    files = without_sidecars(speech, tmp_path / "ref")
+    clips, _ = load_references(files, None, "en-us")  # the real recogniser
+    assert all(c["auto_transcript"] for c in clips)
+    result = corpus_wer([(text, c["transcript"]) for text, c in zip(SENTENCES * 3, clips)])
+    assert result["wer"] <= 0.3, [c["transcript"] for c in clips[:4]]  # measured 0.15 (pocketsphinx 5.1.1, flite awb)
+
+
+def test_cli_passes_the_flag_and_warns_about_automatic_transcripts(tmp_path, monkeypatch, capsys):
+    import torch
+
+    import voices.enroll
+    from voices.pack import write_pack
+    from voices.registry import Voice
+
+    seen = {}
+
+    def enroll_voice(name, audio, consent, *, voices_dir=None, auto_transcribe=True, **rest):
+        seen["auto_transcribe"] = auto_transcribe
+        write_pack(name, torch.zeros(4), {"kind": "cloned", "consent_id": "c1",
+                                          "auto_transcripts": [{"file": "a.wav", "text": "hello world"}]},
+                   folder=voices_dir)
+        return Voice(name=name, kind="cloned", language="en-us", styles=["neutral"], description="", consent_id="c1")
+
+    monkeypatch.setattr(voices.enroll, "enroll_voice", enroll_voice)
+    args = ["voices", "enroll", "ada", "--audio", "a.wav", "--consent", "c.json", "--voices-dir"]
+    assert main([*args, str(tmp_path / "v1"), "--no-auto-transcribe", "--json"]) == 0
+    assert seen["auto_transcribe"] is False
+    out, err = capsys.readouterr()
+    assert json.loads(out)["auto_transcripts"] == [{"file": "a.wav", "text": "hello world"}]
+    assert "warning: 1 transcript(s) were made by automatic speech recognition" in err
+    assert "a.wav: hello world" in err
+    assert main([*args, str(tmp_path / "v2")]) == 0 and seen["auto_transcribe"] is True
