@@ -38,11 +38,16 @@ import sys
 KERNEL_CACHE_CAPACITY = 64
 
 
+def _tuning_enabled() -> bool:
+    """``TTS_MOE_MALLOC_TUNING=0`` turns every setting of this module off."""
+    return os.environ.get("TTS_MOE_MALLOC_TUNING", "1") != "0"
+
+
 def limit_kernel_cache() -> None:
     """Cap oneDNN's kernel cache at :data:`KERNEL_CACHE_CAPACITY` unless the environment
     sets ``ONEDNN_PRIMITIVE_CACHE_CAPACITY``; read by oneDNN when torch first uses it, so
     call before any inference (``import tts_moe`` does)."""
-    if os.environ.get("TTS_MOE_MALLOC_TUNING", "1") != "0":
+    if _tuning_enabled():
         os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", str(KERNEL_CACHE_CAPACITY))
 
 
@@ -60,7 +65,7 @@ def limit_heap_growth() -> bool:
     if _applied is not None:
         return _applied
     _applied = False
-    if os.environ.get("TTS_MOE_MALLOC_TUNING", "1") == "0" or not sys.platform.startswith("linux"):
+    if not _tuning_enabled() or not sys.platform.startswith("linux"):
         return False
     global _libc
     try:
