@@ -44,7 +44,8 @@ def export_run(run_dir: str | os.PathLike, to: str | os.PathLike, *,
     options = saved.get("options", {})
     card = {
         "model": "tts-moe watermark: AudioSeal architecture (SEANet generator + detector), "
-                 "16 kHz, 16-bit payload, trained from scratch",
+                 "16 kHz, trained from scratch; 16-bit payload in the keyed spread-spectrum channel of "
+                 "watermark/payload.py (card key payload)",
         "exported": datetime.now(UTC).isoformat(timespec="seconds"),
         "weights_dtype": "float16",
         "parameters": {"generator": parameter_count(networks.generator),

@@ -26,8 +26,8 @@ class Detection:
     threshold: float
     marked_fraction: float  # share of frames above the threshold
     segments: list[tuple[float, float]]  # (start, end) seconds of marked audio
-    payload: int | None  # 16-bit payload decoded over marked frames (None: no marked frame)
-    bit_probabilities: list[float]  # P(bit = 1), most significant first, over marked frames
+    payload: int | None  # 16-bit payload decoded (None: no marked frame)
+    bit_probabilities: list[float]  # P(bit = 1), most significant first (whole clip or marked frames)
     bit_confidence: list[float]  # |2 p - 1| per bit
     duration: float  # seconds
     frame_seconds: float = FRAME_SECONDS
@@ -72,23 +72,40 @@ def window_score(frame_probabilities: np.ndarray, window_frames: int) -> float:
 
 
 def summarise(frame_probabilities: np.ndarray, frame_bit_logits: np.ndarray, *, threshold: float,
-              duration: float, frame_seconds: float = FRAME_SECONDS, window_s: float = 1.0) -> Detection:
+              duration: float, frame_seconds: float = FRAME_SECONDS, window_s: float = 1.0,
+              bit_probabilities: np.ndarray | None = None, payload_score: float | None = None
+              ) -> Detection:
     """Build a :class:`Detection` from frame probabilities ``(frames,)`` and frame bit
-    logits ``(nbits, frames)``."""
+    logits ``(nbits, frames)``. ``bit_probabilities`` ``(nbits,)``: ``P(bit = 1)`` from a
+    clip-level payload channel (:mod:`watermark.payload`); without it the bits come from the
+    frame bit logits pooled over the marked frames. ``payload_score``: that channel's
+    clip-level detection score; the clip's probability is the higher of it and the best
+    window of frame probabilities, so a clip whose frames the detector misses (8 kHz audio,
+    3 kHz low-pass) is still detected, without segments. ``payload`` is None when the clip is
+    not detected and no frame is marked."""
     probs = np.asarray(frame_probabilities, dtype=np.float32)
     marked = probs >= threshold
     probability = window_score(probs, int(round(window_s / frame_seconds)))
-    if marked.any():
+    if payload_score is not None:
+        probability = max(probability, float(payload_score))
+    detected = probability >= threshold
+    if bit_probabilities is not None:
+        p_one = np.asarray(bit_probabilities, dtype=np.float64)
+    elif marked.any():
         pooled = np.asarray(frame_bit_logits)[:, marked].mean(axis=1)
         p_one = 1.0 / (1.0 + np.exp(-pooled))
+    else:
+        p_one = None
+    if p_one is not None:
         bits = (p_one > 0.5).astype(np.int64)
-        payload = int((bits * (1 << np.arange(bits.size - 1, -1, -1))).sum())
+        found = marked.any() or detected
+        payload = int((bits * (1 << np.arange(bits.size - 1, -1, -1))).sum()) if found else None
         bit_probs = [round(float(p), 4) for p in p_one]
         confidence = [round(float(abs(2 * p - 1)), 4) for p in p_one]
     else:
         payload, bit_probs, confidence = None, [], []
     return Detection(
-        detected=bool(probability >= threshold), probability=round(probability, 6), threshold=threshold,
+        detected=bool(detected), probability=round(probability, 6), threshold=threshold,
         marked_fraction=round(float(marked.mean()) if probs.size else 0.0, 4),
         segments=marked_segments(probs, threshold, frame_seconds=frame_seconds),
         payload=payload, bit_probabilities=bit_probs, bit_confidence=confidence,

@@ -81,16 +81,20 @@ class WatermarkConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> WatermarkConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise InputError(f"unknown watermark config keys {unknown}: is the model card from a newer version?")
+        check_card_keys(cls, data, "watermark")
         data = dict(data)
         if "ratios" in data:
             data["ratios"] = tuple(int(r) for r in data["ratios"])
         if data.get("target_snr_db") is not None:
             data["target_snr_db"] = float(data["target_snr_db"])
         return cls(**data)
+
+
+def check_card_keys(config_class: type, data: dict, what: str) -> None:
+    """Raise InputError when ``data`` has keys that are not fields of the dataclass ``config_class``."""
+    unknown = sorted(set(data) - {f.name for f in fields(config_class)})
+    if unknown:
+        raise InputError(f"unknown {what} config keys {unknown}: is the model card from a newer version?")
 
 
 # Candidate sizes measured by bench/watermark.py --configs (see watermark/README.md).

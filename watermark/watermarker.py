@@ -7,6 +7,11 @@
 Long audio is processed in chunks (``chunk_seconds``, default 10 s) that overlap by
 ``overlap_seconds`` (1 s) and are cross-faded, so memory stays flat and chunk borders carry
 the mark like anywhere else. Detection is pooled to 20 ms frames (see :mod:`watermark.localise`).
+
+The payload travels in two places: AudioSeal's own message path (the generator's message
+embedding, the detector's bit channels; used by official checkpoints) and, for our weights,
+the spread-spectrum channel of :mod:`watermark.payload` (``Watermarker.payload_channel``), which is
+added to the SEANet mark and decoded over the whole clip (see watermark/README.md for why).
 """
 
 from __future__ import annotations
@@ -28,6 +33,13 @@ from watermark.model import (
     official_config,
     watermark_signal,
 )
+from watermark.payload import (
+    WEIGHT_FLOOR,
+    PayloadConfig,
+    PayloadFold,
+    PayloadReading,
+    payload_mark,
+)
 from watermark.weights import (
     find_official_pair,
     load_official,
@@ -41,6 +53,7 @@ MIN_SAMPLES = 320  # one 20 ms frame
 BUCKET = 16_000  # chunks are zero-padded to whole seconds: few distinct shapes, so oneDNN's
 #                  per-shape set-up (LSTM, convolutions) is paid once per length, not per clip
 DEFAULT_THRESHOLD = 0.5
+DEFAULT_PAYLOAD = PayloadConfig()
 
 
 def as_batch(audio: torch.Tensor | np.ndarray, *, what: str = "audio") -> tuple[torch.Tensor, bool]:
@@ -115,8 +128,12 @@ class Watermarker:
     sample_rate = 16_000
 
     def __init__(self, networks: Networks, card: dict | None = None, *,
+                 payload: PayloadConfig | None = DEFAULT_PAYLOAD,
                  chunk_seconds: float = 10.0, overlap_seconds: float = 1.0) -> None:
+        """``payload``: the spread-spectrum payload channel (None: the payload is only
+        AudioSeal's own message path, as in official checkpoints)."""
         self.networks = networks
+        self.payload_channel = payload
         self.config: WatermarkConfig = networks.config
         self.card = dict(card or {})
         self.threshold = float(self.card.get("detection_threshold", DEFAULT_THRESHOLD))
@@ -128,9 +145,14 @@ class Watermarker:
         networks.detector.eval()
 
     # ------------------------------------------------------------------------- embedding
-    def embed(self, audio: torch.Tensor | np.ndarray, payload: int) -> torch.Tensor | np.ndarray:
+    def embed(self, audio: torch.Tensor | np.ndarray, payload: int, *, offset: int = 0
+              ) -> torch.Tensor | np.ndarray:
         """Return ``audio`` with ``payload`` (0..65535) embedded; same shape and type
-        (numpy in, numpy out), float32."""
+        (numpy in, numpy out), float32. ``offset``: the position (in samples) of ``audio``'s
+        first sample in the file it belongs to, when a long file is marked window by window:
+        the payload pattern then runs on without a break at window borders."""
+        if isinstance(offset, bool) or not isinstance(offset, (int, np.integer)) or offset < 0:
+            raise InputError(f"offset must be a non-negative integer sample position, got {offset!r}")
         batch, single = as_batch(audio)
         bits = message_bits(torch.tensor([check_payload(payload, self.config.nbits)]),
                             self.config.nbits).expand(batch.shape[0], -1)
@@ -138,7 +160,10 @@ class Watermarker:
         mark = torch.zeros_like(batch)
         with torch.inference_mode():
             for start, end in chunk_spans(length, self.chunk, self.overlap):
-                piece = watermark_signal(self.networks.generator, _bucketed(batch[:, start:end]), bits)
+                padded = _bucketed(batch[:, start:end])
+                piece = watermark_signal(self.networks.generator, padded, bits)
+                if self.payload_channel is not None:
+                    piece = piece + payload_mark(padded, bits, self.payload_channel, offset=int(offset) + start)
                 piece = piece[:, : end - start]
                 mark[:, start:end] += piece * crossfade_weights(start, end, length, self.overlap)
         marked = (batch + mark).clamp(-1.0, 1.0)
@@ -146,9 +171,12 @@ class Watermarker:
         return marked.numpy() if isinstance(audio, np.ndarray) else marked
 
     # ------------------------------------------------------------------------- detection
-    def frame_outputs(self, audio: torch.Tensor | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per-frame (20 ms) outputs: probabilities ``(batch, frames)`` and bit logits
-        ``(batch, nbits, frames)``; ``frames = ceil(time / 320)``."""
+    def frame_outputs(self, audio: torch.Tensor | np.ndarray, *, fold: PayloadFold | None = None
+                      ) -> tuple[np.ndarray, np.ndarray]:
+        """Per-frame (20 ms) outputs: probabilities ``(batch, frames)`` and the detector's
+        bit logits ``(batch, nbits, frames)``; ``frames = ceil(time / 320)``. With ``fold``,
+        the audio is also folded into it for the payload channel, each sample weighted by its
+        marked probability (at least ``WEIGHT_FLOOR``) and the chunk cross-fade."""
         batch, _ = as_batch(audio)
         n, length = batch.shape
         frames = -(-length // self.frame)
@@ -160,6 +188,8 @@ class Watermarker:
                 logit, bit_logits = logit[:, : end - start], bit_logits[..., : end - start]
                 values = torch.cat([torch.sigmoid(logit).unsqueeze(1), bit_logits], dim=1)
                 weights = crossfade_weights(start, end, length, self.overlap)
+                if fold is not None:
+                    fold.add(batch[:, start:end], start, torch.sigmoid(logit).clamp_min(WEIGHT_FLOOR) * weights)
                 index = torch.arange(start, end) // self.frame
                 sums.index_add_(2, index, values * weights)
                 counts.index_add_(0, index, weights)
@@ -173,11 +203,24 @@ class Watermarker:
         threshold = self.threshold if threshold is None else float(threshold)
         if not 0.0 < threshold < 1.0:
             raise InputError(f"detection threshold must be between 0 and 1, got {threshold}")
-        probs, bit_logits = self.frame_outputs(audio)
+        probs, bit_logits, reading = self.analyse(audio)
         duration = np.asarray(audio).shape[-1] / self.sample_rate if isinstance(audio, np.ndarray) \
             else audio.shape[-1] / self.sample_rate
-        results = [summarise(p, b, threshold=threshold, duration=duration) for p, b in zip(probs, bit_logits)]
+        clip_bits = [None] * len(probs) if reading is None else reading.probabilities().numpy()
+        clip_scores = [None] * len(probs) if reading is None else reading.scores().tolist()
+        results = [summarise(p, b, threshold=threshold, duration=duration, bit_probabilities=c, payload_score=s)
+                   for p, b, c, s in zip(probs, bit_logits, clip_bits, clip_scores)]
         return results[0] if single else results
+
+    def analyse(self, audio: torch.Tensor | np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, PayloadReading | None]:
+        """:meth:`frame_outputs` plus the payload channel's reading (None without one)."""
+        config = getattr(self, "payload_channel", None)  # test doubles may skip __init__
+        if config is None:
+            return *self.frame_outputs(audio), None
+        fold = PayloadFold(config, as_batch(audio)[0].shape[0])
+        probs, bit_logits = self.frame_outputs(audio, fold=fold)
+        return probs, bit_logits, fold.decode()
 
     # ------------------------------------------------------------------------- loading
     @classmethod
@@ -194,7 +237,7 @@ class Watermarker:
         card = read_card(card_path)
         networks = build_networks(WatermarkConfig.from_dict(card["config"]))
         load_weights(weights, {"generator": networks.generator, "detector": networks.detector})
-        return cls(networks, card, **chunking)
+        return cls(networks, card, payload=payload_from_card(card), **chunking)
 
     @classmethod
     def from_audioseal_checkpoint(cls, generator_path: str | os.PathLike, detector_path: str | os.PathLike,
@@ -207,12 +250,24 @@ class Watermarker:
         load_official(networks.detector, detector_path, "detector")
         card = {"source": "official AudioSeal checkpoint", "generator": str(Path(generator_path)),
                 "detector": str(Path(detector_path)), "config": networks.config.to_dict()}
-        return cls(networks, card, **chunking)
+        return cls(networks, card, payload=None, **chunking)
 
     def save_pretrained(self, folder: str | os.PathLike, card: dict | None = None) -> Path:
         """Write fp16 weights + model card into ``folder``; returns the weights path."""
         card = {**self.card, **(card or {}), "config": self.config.to_dict(),
-                "detection_threshold": self.threshold}
+                "detection_threshold": self.threshold,
+                "payload": None if self.payload_channel is None else self.payload_channel.to_dict()}
         self.card = card
         return save_weights(folder, {"generator": self.networks.generator,
                                      "detector": self.networks.detector}, card)
+
+
+def payload_from_card(card: dict) -> PayloadConfig | None:
+    """The payload channel a model card describes (``payload``: its constants, or null for
+    none); cards written before the channel existed have no such key: none."""
+    data = card.get("payload")
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise InputError(f"the watermark model card's 'payload' must be an object or null, got {type(data).__name__}")
+    return PayloadConfig.from_dict(data)

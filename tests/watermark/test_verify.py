@@ -366,3 +366,21 @@ def test_payloads_of_a_model_measured_unreliable_are_not_matched(ledger, tmp_pat
     assert any("bit accuracy of 0.50" in w for w in edited.warnings)
     exact = verify_file(tmp_path / "logged.wav", marker, ledger)
     assert exact.status == "verified" and exact.ledger.match == "exact"
+
+
+def test_real_payload_channel_traces_an_edited_copy_to_its_clip(ledger, tmp_path, speech):
+    """Tiny random SEANet networks plus the spread-spectrum payload channel: a logged clip,
+    cropped and re-encoded at 48 kHz stereo, is traced back to its ledger row by payload."""
+    torch.manual_seed(0)
+    marker = Watermarker(build_networks(PRESETS["tiny"]), {"payload_bit_accuracy": 1.0})
+    clean = speech(4.0, 2)
+    with ledger.record_clip(tmp_path / "logged.wav", text="Hi.", voice_id="narrator") as pending:
+        pending.write(marker.embed(clean, pending.payload))
+    row = pending.row
+    logged, _ = soundfile.read(tmp_path / "logged.wav", dtype="float32")
+    copy = resample(logged[5_000:5_000 + 48_000], SAMPLE_RATE, 48_000)
+    soundfile.write(tmp_path / "copy.flac", np.stack([copy, copy], axis=1), 48_000)
+    report = verify_file(tmp_path / "copy.flac", marker, ledger)
+    assert report.detection.detected and report.detection.payload == row["payload"]
+    assert report.status == "verified" and report.ledger.match == "payload-only"
+    assert report.ledger.records[0].clip_id == row["clip_id"]

@@ -27,15 +27,15 @@ def test_every_benchmark_edit_runs_on_a_clip(speech):
     assert mask.mean() == pytest.approx(0.5, abs=1e-3)
 
 
-def test_bit_accuracy_uses_marked_frames():
+def test_bit_accuracy_counts_decoded_bits():
     payload = 0xA5A5
-    truth = np.array([(payload >> (15 - i)) & 1 for i in range(16)])
-    logits = np.zeros((16, 10))
-    logits[:, 5:] = np.where(truth, 1.0, -1.0)[:, None]
-    logits[:, :5] = np.where(truth, -5.0, 5.0)[:, None]
-    probs = np.array([0.1] * 5 + [0.9] * 5)
-    assert bit_accuracy(probs, logits, 0.5, payload) == 1.0
-    assert bit_accuracy(probs, logits, 0.95, payload) == 0.0  # nothing marked: all frames
+    truth = [(payload >> (15 - i)) & 1 for i in range(16)]
+    assert bit_accuracy([0.9 if b else 0.1 for b in truth], payload) == 1.0
+    assert bit_accuracy([0.1 if b else 0.9 for b in truth], payload) == 0.0
+    flipped = [0.9 if b else 0.1 for b in truth]
+    flipped[3] = 1 - flipped[3]
+    assert bit_accuracy(flipped, payload) == 15 / 16
+    assert bit_accuracy([], payload) == 0.5  # nothing decoded: chance
 
 
 def test_si_snr():

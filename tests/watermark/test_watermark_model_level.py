@@ -16,7 +16,7 @@ from watermark.model import (
     message_bits,
     watermark_signal,
 )
-from watermark.watermarker import Watermarker
+from watermark.watermarker import DEFAULT_PAYLOAD, Watermarker
 
 FRAME = 320  # 20 ms
 
@@ -104,9 +104,15 @@ def test_embed_at_inference_meets_the_same_target(speech):
     networks = build_networks(PRESETS["tiny"])
     audio = speech(3.3, 4)
     for chunking in ({}, {"chunk_seconds": 1.0, "overlap_seconds": 0.25}):
-        marked = Watermarker(networks, **chunking).embed(audio, 1234)
+        marked = Watermarker(networks, payload=None, **chunking).embed(audio, 1234)
         snr = 10 * np.log10((audio ** 2).sum() / ((marked - audio) ** 2).sum())
         assert abs(snr - PRESETS["tiny"].target_snr_db) < 0.5, (chunking, snr)
+    # with the payload channel (20 dB) on top, the two independent marks' powers add
+    channel = DEFAULT_PAYLOAD.snr_db
+    expected = -10 * np.log10(10 ** (-PRESETS["tiny"].target_snr_db / 10) + 10 ** (-channel / 10))
+    marked = Watermarker(networks).embed(audio, 1234)
+    snr = 10 * np.log10((audio ** 2).sum() / ((marked - audio) ** 2).sum())
+    assert abs(snr - expected) < 1.0, (snr, expected)
 
 
 def test_config_level_round_trips_and_defaults():

@@ -267,7 +267,7 @@ class Synthesizer:
                                                   pitch_range=pitch_range)
                     audio, infos = self._join(rendered, position)
                     t0 = time.perf_counter()
-                    marked = self.watermarker.embed(audio, pending.payload)
+                    marked = self.watermarker.embed(audio, pending.payload, offset=position)
                     timer["watermark"] += time.perf_counter() - t0
                     t0 = time.perf_counter()
                     pending.write(marked)
