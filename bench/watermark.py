@@ -168,6 +168,9 @@ def run(args: argparse.Namespace) -> None:
         marker = Watermarker(build_networks(PRESETS[args.preset]))
         status = (f"RANDOM (untrained) '{args.preset}' networks: detection and bit accuracy are "
                   "chance-level by construction; only speed is meaningful")
+    if args.mark_snr is not None:
+        marker.networks.generator.target_snr_db = args.mark_snr  # read by watermark_signal
+    status += f", mark {marker.networks.generator.target_snr_db:g} dB"
     if args.no_payload_channel:
         marker.payload_channel = None
     elif args.payload_snr is not None:
@@ -252,6 +255,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-seconds", type=float, default=6.0, help="clip length cap (default 6)")
     parser.add_argument("--payload-snr", type=float, default=None,
                         help="override the payload channel's level below the audio, dB (default: the card's)")
+    parser.add_argument("--mark-snr", type=float, default=None,
+                        help="override the SEANet mark's level below the audio, dB (default: the card's target_snr_db)")
     parser.add_argument("--no-payload-channel", action="store_true",
                         help="measure without the spread-spectrum payload channel (AudioSeal's message path only)")
     parser.add_argument("--configs", action="store_true", help="measure candidate network sizes instead")

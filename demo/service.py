@@ -221,7 +221,14 @@ class DemoService:
             voice = enroll_voice(name, list(audio_paths), consent, ledger_path=self.ledger_path, **extra)
         except TTSMoeError as error:
             raise DemoError(f"enrollment refused: {error}") from None
-        return f"enrolled voice **{voice.name}** (consent `{voice.consent_id}`)"
+        message = f"enrolled voice **{voice.name}** (consent `{voice.consent_id}`)"
+        automatic = automatic_transcripts(voice.name)
+        if automatic:
+            message += (f"\n\n**Warning:** {len(automatic)} transcript(s) were made by automatic speech recognition "
+                        "and may contain errors that weaken the clone; to correct one, enroll again under a new name "
+                        "from the command line with the right text in FILE.txt beside the audio file:\n"
+                        + "\n".join(f"- `{Path(str(e.get('file', '?'))).name}`: {e.get('text', '')}" for e in automatic))
+        return message
 
     def revoke(self, name: str, reason: str = "") -> str:
         name = (name or "").strip()
@@ -236,6 +243,21 @@ class DemoService:
         except TTSMoeError as error:
             raise DemoError(str(error)) from None
         return f"voice **{name}** revoked: no further synthesis with it; the ledger keeps its history"
+
+
+def automatic_transcripts(name: str) -> list[dict]:
+    """The ``auto_transcripts`` entries (``file``, ``text``) of voice ``name``'s manifest:
+    transcripts pocketsphinx wrote during enrollment ([] when none or no such pack)."""
+    try:
+        from voices.pack import read_manifest
+    except ImportError:
+        return []
+    try:
+        manifest = read_manifest(name) or {}
+    except TTSMoeError:
+        return []
+    entries = manifest.get("auto_transcripts") or []
+    return [e for e in entries if isinstance(e, dict)]
 
 
 __all__ = [

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
-from tts_moe.cli import add_command_group
+from tts_moe.cli import add_command_group, print_result
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -65,14 +64,14 @@ def _list(args: argparse.Namespace) -> int:
     from voices.registry import list_voices
 
     voices = list_voices(args.weights, voices_dir=args.voices_dir, ledger_path=args.ledger)
-    if args.json:
-        print(json.dumps([v.to_dict() for v in voices], indent=2))
-        return 0
-    width = max(len(v.name) for v in voices)
-    for voice in voices:
-        extra = f"  [{voice.status}, consent {voice.consent_id}]" if voice.kind == "cloned" else ""
-        print(f"{voice.name:<{width}}  {voice.kind:<8} {voice.language:<6} {', '.join(voice.styles)}{extra}")
-    return 0
+
+    def describe(_: list) -> str:
+        width = max(len(v.name) for v in voices)
+        return "\n".join(
+            f"{v.name:<{width}}  {v.kind:<8} {v.language:<6} {', '.join(v.styles)}"
+            + (f"  [{v.status}, consent {v.consent_id}]" if v.kind == "cloned" else "") for v in voices)
+
+    return print_result([v.to_dict() for v in voices], args.json, describe)
 
 
 def _show(args: argparse.Namespace) -> int:
@@ -80,12 +79,8 @@ def _show(args: argparse.Namespace) -> int:
 
     voice = next((v for v in list_voices(args.weights, voices_dir=args.voices_dir, ledger_path=args.ledger)
                   if v.name == args.name), None) or get_voice(args.name, args.weights)
-    if args.json:
-        print(json.dumps(voice.to_dict(), indent=2))
-    else:
-        for key, value in voice.to_dict().items():
-            print(f"{key}: {', '.join(value) if isinstance(value, list) else value}")
-    return 0
+    return print_result(voice.to_dict(), args.json, lambda data: "\n".join(
+        f"{key}: {', '.join(value) if isinstance(value, list) else value}" for key, value in data.items()))
 
 
 def _enroll(args: argparse.Namespace) -> int:
@@ -118,20 +113,13 @@ def _enroll(args: argparse.Namespace) -> int:
               "text in FILE.txt beside the audio file and enroll again under a new name:", file=sys.stderr)
         for entry in automatic:
             print(f"  {entry['file']}: {entry['text']}", file=sys.stderr)
-    if args.json:
-        print(json.dumps({**voice.to_dict(), "auto_transcripts": automatic}, indent=2))
-    else:
-        print(f"enrolled {voice.name} (consent {voice.consent_id}); use it with `tts-moe synth --voice {voice.name}`")
-    return 0
+    return print_result({**voice.to_dict(), "auto_transcripts": automatic}, args.json, lambda _: (
+        f"enrolled {voice.name} (consent {voice.consent_id}); use it with `tts-moe synth --voice {voice.name}`"))
 
 
 def _revoke(args: argparse.Namespace) -> int:
     from voices.registry import revoke_voice
 
     status = revoke_voice(args.name, args.reason, ledger_path=args.ledger, voices_dir=args.voices_dir)
-    if args.json:
-        print(json.dumps({"voice": args.name, "consent_id": status["consent_id"], "revoked_at": status["revoked_at"]},
-                         indent=2))
-    else:
-        print(f"revoked {args.name} (consent {status['consent_id']}) at {status['revoked_at']}")
-    return 0
+    report = {"voice": args.name, "consent_id": status["consent_id"], "revoked_at": status["revoked_at"]}
+    return print_result(report, args.json, lambda r: f"revoked {r['voice']} (consent {r['consent_id']}) at {r['revoked_at']}")

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
-from tts_moe.cli import add_command_group
+from tts_moe.cli import add_command_group, print_result
 from tts_moe.errors import InputError
 
 
@@ -34,6 +33,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     export.add_argument("--measured", metavar="JSON",
                         help="bench/watermark.py results for these weights: their calibrated threshold, "
                              "robustness figures and clean bit accuracy go into the model card")
+    export.add_argument("--mark-snr", type=float, default=None, metavar="DB",
+                        help="ship the SEANet mark at this level below the audio instead of the training level "
+                             "(choose it with `python -m bench.watermark --mark-snr DB`)")
     export.add_argument("--json", action="store_true", help="print the model card as JSON")
     export.set_defaults(func=_export)
 
@@ -107,9 +109,7 @@ def _train(args: argparse.Namespace) -> int:
         log_every=args.log_every, threads=args.threads,
     )
     state = train(options, log=lambda line: print(line, file=sys.stderr, flush=True))
-    if args.json:
-        print(json.dumps(state, indent=2))
-    return 0
+    return print_result(state, args.json)
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -121,12 +121,12 @@ def _export(args: argparse.Namespace) -> int:
     threshold = args.threshold if args.threshold is not None else (calibrated or 0.5)
     if not 0.0 < threshold < 1.0:
         raise InputError(f"--threshold must be between 0 and 1, got {threshold}")
-    card = export_run(args.run_dir, args.to, detection_threshold=threshold, measured=measured)
-    if args.json:
-        print(json.dumps(card, indent=2))
-    else:
-        print(f"wrote {args.to / 'watermark.safetensors'} and watermark.json (step {card['training']['steps']})")
-    return 0
+    if args.mark_snr is not None and not 0.0 < args.mark_snr < 80.0:
+        raise InputError(f"--mark-snr must be between 0 and 80 dB, got {args.mark_snr}")
+    card = export_run(args.run_dir, args.to, detection_threshold=threshold, measured=measured,
+                      mark_snr_db=args.mark_snr)
+    return print_result(card, args.json, lambda c: f"wrote {args.to / 'watermark.safetensors'} and watermark.json "
+                                                   f"(step {c['training']['steps']})")
 
 
 def _embed(args: argparse.Namespace) -> int:
@@ -137,12 +137,9 @@ def _embed(args: argparse.Namespace) -> int:
     marker = Watermarker.from_pretrained(args.weights)
     marked = marker.embed(load_audio(args.audio), args.payload)
     write_audio(args.output, marked)
-    if args.json:
-        print(json.dumps({"input": str(args.audio), "output": str(args.output), "payload": args.payload,
-                          "seconds": round(marked.size / marker.sample_rate, 3)}))
-    else:
-        print(f"wrote {args.output} with payload {args.payload}")
-    return 0
+    report = {"input": str(args.audio), "output": str(args.output), "payload": args.payload,
+              "seconds": round(marked.size / marker.sample_rate, 3)}
+    return print_result(report, args.json, lambda r: f"wrote {r['output']} with payload {r['payload']}")
 
 
 def _detect(args: argparse.Namespace) -> int:
@@ -152,9 +149,9 @@ def _detect(args: argparse.Namespace) -> int:
 
     marker = Watermarker.from_pretrained(args.weights)
     found = marker.detect(load_audio(args.audio, allow_silent=True), threshold=args.threshold)
-    if args.json:
-        print(json.dumps({"input": str(args.audio), **found.to_dict(frames=args.frames)}))
-    else:
+
+    def describe(_: dict) -> str:
         first, *rest = detection_lines(found)
-        print("\n".join([f"{args.audio}: {first}", *(f"  {line}" for line in rest)]))
-    return 0
+        return "\n".join([f"{args.audio}: {first}", *(f"  {line}" for line in rest)])
+
+    return print_result({"input": str(args.audio), **found.to_dict(frames=args.frames)}, args.json, describe)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,11 +28,13 @@ def figures_from_bench(path: str | os.PathLike) -> tuple[float | None, dict]:
 
 
 def export_run(run_dir: str | os.PathLike, to: str | os.PathLike, *,
-               detection_threshold: float = DEFAULT_THRESHOLD, measured: dict | None = None) -> dict:
+               detection_threshold: float = DEFAULT_THRESHOLD, measured: dict | None = None,
+               mark_snr_db: float | None = None) -> dict:
     """Write ``to/watermark.safetensors`` and ``to/watermark.json``; returns the card.
 
     ``detection_threshold`` should come from ``bench/watermark.py`` (calibrated for a false
-    positive rate of 1e-3 on unmarked speech); 0.5 until then."""
+    positive rate of 1e-3 on unmarked speech); 0.5 until then. ``mark_snr_db``: ship the
+    mark at this level (card ``config.target_snr_db``) instead of the training level."""
     run = Path(run_dir)
     if not (run / "config.json").is_file():
         raise InputError(f"{run} is not a watermark run folder (no config.json)")
@@ -39,7 +42,8 @@ def export_run(run_dir: str | os.PathLike, to: str | os.PathLike, *,
     if checkpoint is None:
         raise InputError(f"{run} has no checkpoint yet: train first (`tts-moe watermark train`)")
     saved = json.loads((run / "config.json").read_text(encoding="utf-8"))
-    networks = build_networks(WatermarkConfig.from_dict(saved["watermark"]))
+    trained = WatermarkConfig.from_dict(saved["watermark"])
+    networks = build_networks(trained if mark_snr_db is None else replace(trained, target_snr_db=float(mark_snr_db)))
     state = load_checkpoint(checkpoint, {"generator": networks.generator, "detector": networks.detector}, {})
     options = saved.get("options", {})
     card = {
@@ -52,6 +56,7 @@ def export_run(run_dir: str | os.PathLike, to: str | os.PathLike, *,
                        "detector": parameter_count(networks.detector)},
         "config": networks.config.to_dict(),
         "detection_threshold": detection_threshold,
+        "training_target_snr_db": trained.target_snr_db,
         # verify uses decoded payloads to find ledger clips only when this is >= 0.95
         "payload_bit_accuracy": (measured or {}).get("bit accuracy: clean"),
         "training": {"steps": state.get("step"), "wall_seconds": round(state.get("wall_seconds", 0.0), 1),

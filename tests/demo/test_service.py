@@ -74,3 +74,20 @@ def test_a_complete_form_reaches_enroll_voice_with_the_speaker_and_ledger(servic
     (name, audio, consent, speaker, ledger_path), = calls
     assert (name, audio, speaker, ledger_path) == ("my-clone", [str(reference)], "Ada Example", service.ledger_path)
     assert consent["purposes"] == ["demo", "research"] and consent["evidence"] == {"path": str(evidence)}
+
+
+def test_enrollment_warns_about_automatic_transcripts(service, tmp_path, monkeypatch):
+    evidence, reference = tmp_path / "consent.txt", tmp_path / "ref.wav"
+    evidence.write_text("I agree.")
+    reference.write_bytes(b"RIFF")
+
+    def enroll_voice(name, audio, consent, *, speaker=None, ledger_path=None, acoustic=None):
+        return types.SimpleNamespace(name=name, consent_id="c-9")
+
+    monkeypatch.setitem(sys.modules, "voices.enroll", types.SimpleNamespace(enroll_voice=enroll_voice))
+    manifests = {"asr-clone": {"auto_transcripts": [{"file": "ref.wav", "text": "hello word"}]}}
+    monkeypatch.setattr("voices.pack.read_manifest", lambda name, folder=None: manifests.get(name))
+    message = service.enroll("asr-clone", {**COMPLETE, "evidence": str(evidence)}, [str(reference)])
+    assert "Warning" in message and "1 transcript(s)" in message and "`ref.wav`: hello word" in message
+    quiet = service.enroll("typed-clone", {**COMPLETE, "evidence": str(evidence)}, [str(reference)])
+    assert "Warning" not in quiet

@@ -84,3 +84,12 @@ def test_train_and_export_commands(corpus, tmp_path, capsys):
     assert args.func(args) == 0
     assert json.loads(capsys.readouterr().out)["config"]["n_filters"] == PRESETS["tiny"].n_filters
     assert np.isfinite(Watermarker.from_pretrained(tmp_path / "w").threshold)
+    args = parse("watermark", "export", str(tmp_path / "run"), "--to", str(tmp_path / "w37"), "--mark-snr", "37",
+                 "--json")
+    assert args.func(args) == 0
+    card = json.loads(capsys.readouterr().out)
+    assert card["config"]["target_snr_db"] == 37.0 and card["training_target_snr_db"] == PRESETS["tiny"].target_snr_db
+    assert Watermarker.from_pretrained(tmp_path / "w37").networks.generator.target_snr_db == 37.0
+    with pytest.raises(InputError, match="mark-snr"):
+        bad = parse("watermark", "export", str(tmp_path / "run"), "--to", str(tmp_path / "w0"), "--mark-snr", "-3")
+        bad.func(bad)
