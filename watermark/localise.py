@@ -31,12 +31,13 @@ class Detection:
     bit_confidence: list[float]  # |2 p - 1| per bit
     duration: float  # seconds
     frame_seconds: float = FRAME_SECONDS
+    speed: float = 1.0  # speed factor at which the payload channel found its pattern (1: unchanged)
     frame_probabilities: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32), repr=False)
 
     def to_dict(self, *, frames: bool = False) -> dict:
         data = {k: getattr(self, k) for k in ("detected", "probability", "threshold", "marked_fraction",
                                                "payload", "bit_probabilities", "bit_confidence",
-                                               "duration", "frame_seconds")}
+                                               "duration", "frame_seconds", "speed")}
         data["segments"] = [[round(a, 3), round(b, 3)] for a, b in self.segments]
         if frames:
             data["frame_probabilities"] = [round(float(p), 4) for p in self.frame_probabilities]

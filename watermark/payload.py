@@ -45,6 +45,7 @@ WEIGHT_FLOOR = 0.05  # fold weight of samples the detector calls unmarked (vs 1 
 # minimum 6.9-13.5 under resampling (8 kHz too), codecs, filters (3 kHz low-pass too), echo,
 # volume and splicing; 3.3-5.0 under white / pink noise at 20 dB; ~2.5 (nothing) at speed +-10 %.
 SYNC_CENTRE = 5.0
+SPEED_SYNC_CENTRE = 7.0  # for readings found by the speed search (watermark/payload_speed.py)
 SYNC_SLOPE = 2.0
 
 
@@ -135,10 +136,17 @@ class PayloadFold:
     >>> reading = fold.decode()
     """
 
-    def __init__(self, config: PayloadConfig, batch: int) -> None:
+    def __init__(self, config: PayloadConfig, batch: int, *, speed_search: bool = True) -> None:
+        """``speed_search``: keep the first ``payload_speed.SEARCH_SECONDS`` of whitened audio
+        so that :meth:`decode` can look for a speed-changed copy (:mod:`watermark.payload_speed`)
+        when the ordinary fold finds nothing."""
+        from watermark.payload_speed import SEARCH_SECONDS
+
         self.config = config
         self.sums = torch.zeros(batch, config.period, dtype=torch.float64)
         self.counts = torch.zeros(batch, config.period, dtype=torch.float64)
+        self.kept = torch.zeros(batch, int(SEARCH_SECONDS * 16_000)) if speed_search else None
+        self.length = 0
 
     def add(self, audio: torch.Tensor, start: int, weights: torch.Tensor | None = None) -> None:
         """Fold audio ``(batch, time)`` whose first sample is sample ``start`` of the clip;
@@ -149,9 +157,26 @@ class PayloadFold:
         phase = (torch.arange(audio.shape[-1]) + start) % self.config.period
         self.sums.index_add_(1, phase, (white * weights).double())
         self.counts.index_add_(1, phase, weights.double())
+        self.length = max(self.length, start + audio.shape[-1])
+        if self.kept is not None and start < self.kept.shape[-1]:
+            end = min(self.kept.shape[-1], start + audio.shape[-1])
+            self.kept[:, start:end] += (white * weights)[:, : end - start]
 
     def decode(self) -> PayloadReading:
-        return decode_fold(self.sums / self.counts.clamp_min(1e-9), self.config)
+        """The ordinary fold's reading; items it finds no pattern in (sync score < 0.5) are
+        searched for a speed change, and take that reading when its score is higher."""
+        reading = decode_fold(self.sums / self.counts.clamp_min(1e-9), self.config)
+        if self.kept is None:
+            return reading
+        from watermark.payload_speed import search_speed
+
+        for item in torch.nonzero(reading.scores() < 0.5).flatten().tolist():
+            found = search_speed(self.kept[item, : self.length], self.config)
+            if found is not None and float(found[0].scores(speed=True)[0]) > float(reading.scores()[item]):
+                searched, factor = found
+                reading.z[item], reading.phase[item] = searched.z[0], searched.phase[0]
+                reading.sync_ratio[item], reading.speed[item] = searched.sync_ratio[0], factor
+        return reading
 
 
 @dataclass
@@ -163,6 +188,11 @@ class PayloadReading:
     z: torch.Tensor
     phase: torch.Tensor
     sync_ratio: torch.Tensor
+    speed: torch.Tensor | None = None  # (batch,) speed factor the pattern was found at (1: unchanged)
+
+    def __post_init__(self) -> None:
+        if self.speed is None:
+            self.speed = torch.ones(self.sync_ratio.shape[0])
 
     def bits(self) -> torch.Tensor:
         return (self.z > 0).long()
@@ -171,10 +201,14 @@ class PayloadReading:
         """``P(bit = 1)`` per bit: ``Phi(z)``."""
         return 0.5 * (1 + torch.erf(self.z / math.sqrt(2)))
 
-    def scores(self) -> torch.Tensor:
+    def scores(self, *, speed: bool | None = None) -> torch.Tensor:
         """Clip-level detection scores ``(batch,)`` in [0, 1] from the sync ratio (see
-        ``SYNC_CENTRE``): ~0.05 at most for unmarked speech, ~1 for marked."""
-        return torch.sigmoid(SYNC_SLOPE * (self.sync_ratio - SYNC_CENTRE))
+        ``SYNC_CENTRE``): ~0.05 at most for unmarked speech, ~1 for marked. Readings from a
+        speed search (``speed``; default: where ``self.speed != 1``) are the best of many
+        folds, so their ratio is held to the higher ``SPEED_SYNC_CENTRE``."""
+        searched = (self.speed != 1.0) if speed is None else torch.full_like(self.sync_ratio, bool(speed), dtype=torch.bool)
+        centre = torch.where(searched, torch.tensor(SPEED_SYNC_CENTRE), torch.tensor(SYNC_CENTRE))
+        return torch.sigmoid(SYNC_SLOPE * (self.sync_ratio - centre))
 
 
 def decode_fold(folded: torch.Tensor, config: PayloadConfig) -> PayloadReading:

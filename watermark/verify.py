@@ -399,4 +399,7 @@ def detection_lines(found: Detection) -> list[str]:
     if found.payload is not None:
         lines.append(f"payload {found.payload} (mean bit confidence "
                      f"{sum(found.bit_confidence) / len(found.bit_confidence):.2f})")
+    if found.detected and abs(found.speed - 1.0) > 1e-3:
+        lines.append(f"the payload was found in a copy played at {found.speed:.3f}x the original speed"
+                     + ("; the detector could not localise it" if not found.segments else ""))
     return lines

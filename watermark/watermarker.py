@@ -128,12 +128,15 @@ class Watermarker:
     sample_rate = 16_000
 
     def __init__(self, networks: Networks, card: dict | None = None, *,
-                 payload: PayloadConfig | None = DEFAULT_PAYLOAD,
+                 payload: PayloadConfig | None = DEFAULT_PAYLOAD, speed_search: bool = True,
                  chunk_seconds: float = 10.0, overlap_seconds: float = 1.0) -> None:
         """``payload``: the spread-spectrum payload channel (None: the payload is only
-        AudioSeal's own message path, as in official checkpoints)."""
+        AudioSeal's own message path, as in official checkpoints). ``speed_search``: when the
+        channel finds nothing, look for a sped-up or slowed-down copy (about 0.5 s per clip of
+        up to 12 s on one thread; :mod:`watermark.payload_speed`)."""
         self.networks = networks
         self.payload_channel = payload
+        self.speed_search = speed_search
         self.config: WatermarkConfig = networks.config
         self.card = dict(card or {})
         self.threshold = float(self.card.get("detection_threshold", DEFAULT_THRESHOLD))
@@ -210,6 +213,9 @@ class Watermarker:
         clip_scores = [None] * len(probs) if reading is None else reading.scores().tolist()
         results = [summarise(p, b, threshold=threshold, duration=duration, bit_probabilities=c, payload_score=s)
                    for p, b, c, s in zip(probs, bit_logits, clip_bits, clip_scores)]
+        if reading is not None:
+            for result, factor in zip(results, reading.speed.tolist()):
+                result.speed = round(float(factor), 4)
         return results[0] if single else results
 
     def analyse(self, audio: torch.Tensor | np.ndarray
@@ -218,7 +224,7 @@ class Watermarker:
         config = getattr(self, "payload_channel", None)  # test doubles may skip __init__
         if config is None:
             return *self.frame_outputs(audio), None
-        fold = PayloadFold(config, as_batch(audio)[0].shape[0])
+        fold = PayloadFold(config, as_batch(audio)[0].shape[0], speed_search=getattr(self, "speed_search", True))
         probs, bit_logits = self.frame_outputs(audio, fold=fold)
         return probs, bit_logits, fold.decode()
 

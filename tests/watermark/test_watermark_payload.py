@@ -160,3 +160,50 @@ def test_summarise_uses_the_payload_score_when_no_frame_is_marked():
     assert found.detected and found.payload == 0xFF00 and found.segments == []
     quiet = summarise(probs, bits, threshold=0.5, duration=2.0, bit_probabilities=p_one, payload_score=0.02)
     assert not quiet.detected and quiet.payload is None
+
+
+def unvoiced(seconds: float, seed: int) -> torch.Tensor:
+    """Noise-excited, speech-shaped audio ``(1, time)`` with a random syllable envelope: no
+    strong periodicity of its own (the harmonic ``speech`` fixture's pitch wobble dominates
+    the autocorrelation the speed search starts from; real speech does not, see
+    watermark/payload_speed.py)."""
+    generator = torch.Generator().manual_seed(seed)
+    length = int(seconds * 16_000)
+    brown = torch.randn(length, generator=generator).cumsum(0)
+    noise = brown - torch.nn.functional.avg_pool1d(brown[None, None], 33, 1, 16)[0, 0][:length]
+    envelope = torch.nn.functional.interpolate(torch.rand(1, 1, int(seconds * 6) + 2, generator=generator),
+                                               size=length, mode="linear")[0, 0]
+    return (0.1 * noise / noise.std() * envelope).float()[None]
+
+
+@pytest.mark.parametrize("factor", [1.1, 0.9])
+def test_a_sped_up_or_slowed_copy_is_found_by_the_speed_search(factor):
+    from watermark.augment.timing import speed
+
+    audio = unvoiced(6.0, seed=8)
+    marked = audio + payload_mark(audio, bits_of(0x2468), CONFIG)
+    changed, _ = speed(marked, torch.ones_like(marked), None, factor=factor)
+    plain = PayloadFold(CONFIG, batch=1, speed_search=False)
+    plain.add(changed, start=0)
+    assert float(plain.decode().scores()[0]) < 0.5  # the ordinary fold loses the pattern
+    reading = decode(changed)
+    assert payload_of(reading) == 0x2468 and float(reading.scores()[0]) > 0.9
+    assert float(reading.speed[0]) == pytest.approx(factor, abs=0.002)
+    unmarked, _ = speed(audio, torch.ones_like(audio), None, factor=factor)
+    assert float(decode(unmarked).scores()[0]) < 0.5
+
+
+def test_watermarker_reports_the_speed_of_a_changed_copy():
+    from watermark.augment.timing import speed
+    from watermark.verify import detection_lines
+
+    torch.manual_seed(0)
+    marker = Watermarker(build_networks(PRESETS["tiny"]))
+    marked = torch.from_numpy(marker.embed(unvoiced(6.0, seed=2)[0].numpy(), 321))[None]
+    faster, _ = speed(marked, torch.ones_like(marked), None, factor=1.1)
+    found = marker.detect(faster[0].numpy())
+    assert found.detected and found.payload == 321 and found.speed == pytest.approx(1.1, abs=0.002)
+    assert found.to_dict()["speed"] == found.speed
+    assert any("1.100x the original speed" in line for line in detection_lines(found))
+    off = Watermarker(build_networks(PRESETS["tiny"]), speed_search=False).detect(faster[0].numpy())
+    assert off.speed == 1.0 and off.payload != 321
