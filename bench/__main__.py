@@ -111,7 +111,7 @@ def plan(mode: str, ctx: Context) -> list[Step]:
                              if voc else None, "", "1 min"),
         "moe_vs_dense": ("moe_vs_dense", None, twin_arguments(ctx), "", "40 min" if ctx.twins is None else "1 s"),
         "watermark": ("watermark", (*wm, "--clips", "5", "--calibration-clips", "20", "--max-seconds", "3"),
-                      (*wm, "--clips", "20", "--calibration-clips", "100"), "2 min", "6 min"),
+                      (*wm, "--clips", "20", "--calibration-clips", "100", "--toolkit-clips", "10"), "2 min", "15 min"),
         "watermark_configs": ("watermark", None, ("--configs",), "", "1-2 min"),
         "acoustic": ("acoustic", ("--quick",), (), "3 min", "10 min"),
         "longform": ("longform", ("--quick",), (), "4 min", "15-30 min"),

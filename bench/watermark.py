@@ -200,16 +200,11 @@ def run(args: argparse.Namespace) -> None:
             edited, _ = edit_clip(name, clip, seed=index, unmarked=other)
             negatives.append(score(edited)[0])
     threshold = threshold_for_fpr(negatives, TARGET_FPR)
-    results = {}
-    for name in names:
-        scores, accuracies = [], []
-        for index, (clip, mark, payload) in enumerate(zip(clips, marked, payloads)):
-            edited, _ = edit_clip(name, mark, seed=1000 + index, unmarked=clips[(index + 1) % len(clips)])
-            clip_score, bit_probabilities = score(edited, threshold)
-            scores.append(clip_score)
-            accuracies.append(bit_accuracy(bit_probabilities, payload))
-        results[name] = (float(np.mean(np.array(scores) >= threshold)), float(np.mean(accuracies)))
-        print(f"{name}: TPR {results[name][0]:.3f} bit accuracy {results[name][1]:.3f}", flush=True)
+    results = robustness(names, marked, payloads, clips, threshold, score)
+    toolkit = {}
+    if args.toolkit_clips:
+        made, made_payloads = toolkit_output(marker, args.corpus, args.toolkit_clips)
+        toolkit = robustness(names, made, made_payloads, clips, threshold, score, label="toolkit output: ")
     rows = [Row("clips (marked) / unmarked scores for calibration", f"{len(clips)} / {len(negatives)}"),
             Row("false positives allowed among them", int(np.floor(TARGET_FPR * len(negatives)))),
             Row("threshold at FPR 1e-3 (clip score)", round(threshold, 4))]
@@ -221,6 +216,13 @@ def run(args: argparse.Namespace) -> None:
                         at_least(acc, 0.98) if name == "clean" else None))
     edited_tpr = float(np.mean([tpr for name, (tpr, _) in results.items() if name != "clean"]))
     rows.append(Row("TPR @ FPR 1e-3: mean over edits", round(edited_tpr, 3), "", ">= 0.95", at_least(edited_tpr, 0.95)))
+    if toolkit:
+        rows.append(Row("toolkit output: clips (long-form synthesizer, shipped voices)", args.toolkit_clips))
+        for name, (tpr, acc) in toolkit.items():
+            rows.append(Row(f"toolkit output: TPR / bit accuracy: {name}", f"{tpr:.3f} / {acc:.3f}"))
+        toolkit_tpr = float(np.mean([tpr for name, (tpr, _) in toolkit.items() if name != "clean"]))
+        rows.append(Row("toolkit output: TPR @ FPR 1e-3: mean over edits", round(toolkit_tpr, 3), "", ">= 0.95",
+                        at_least(toolkit_tpr, 0.95)))
     snrs = [si_snr(c, m) for c, m in zip(clips, marked)]
     pesqs = [p for p in (pesq_wb(c, m) for c, m in zip(clips, marked)) if p is not None]
     rows.append(Row("SI-SNR marked vs unmarked", round(float(np.mean(snrs)), 2), "dB"))
@@ -237,8 +239,47 @@ def run(args: argparse.Namespace) -> None:
         "weights": args.weights or f"random {args.preset}", "corpus": str(args.corpus),
         "config": marker.config.to_dict(), "threshold": threshold,
         "payload_channel": None if channel is None else channel.to_dict(),
-        "per_edit": {k: {"tpr": v[0], "bit_accuracy": v[1]} for k, v in results.items()}})
+        "per_edit": {k: {"tpr": v[0], "bit_accuracy": v[1]} for k, v in results.items()},
+        "toolkit_per_edit": {k: {"tpr": v[0], "bit_accuracy": v[1]} for k, v in toolkit.items()}})
     print(f"saved {path}")
+
+
+def robustness(names: list[str], marked: list[np.ndarray], payloads: list[int], others: list[np.ndarray],
+               threshold: float, score, *, label: str = "") -> dict[str, tuple[float, float]]:
+    """``{edit: (TPR at threshold, mean bit accuracy)}`` over the ``marked`` clips with known
+    ``payloads`` (``others``: unmarked clips to splice into)."""
+    results = {}
+    for name in names:
+        scores, accuracies = [], []
+        for index, (mark, payload) in enumerate(zip(marked, payloads)):
+            edited, _ = edit_clip(name, mark, seed=1000 + index, unmarked=others[(index + 1) % len(others)])
+            clip_score, bit_probabilities = score(edited, threshold)
+            scores.append(clip_score)
+            accuracies.append(bit_accuracy(bit_probabilities, payload))
+        results[name] = (float(np.mean(np.array(scores) >= threshold)), float(np.mean(accuracies)))
+        print(f"{label}{name}: TPR {results[name][0]:.3f} bit accuracy {results[name][1]:.3f}", flush=True)
+    return results
+
+
+def toolkit_output(marker: Watermarker, corpus: Path, count: int) -> tuple[list[np.ndarray], list[int]]:
+    """``count`` held-out sentences spoken by the long-form synthesizer (shipped acoustic model,
+    vocoder and default voice; marked by ``marker``, logged in a throw-away ledger): the
+    marked clips and their payloads."""
+    import tempfile
+
+    from tts_moe import Synthesizer
+
+    records = [json.loads(line) for line in (corpus / "metadata.jsonl").read_text().splitlines() if line.strip()]
+    texts = list(dict.fromkeys(r["text"] for r in sorted(records, key=lambda r: r["id"])))[:count]
+    clips, payloads = [], []
+    with tempfile.TemporaryDirectory() as work:
+        synth = Synthesizer.from_pretrained(ledger_path=Path(work) / "ledger.sqlite3")
+        synth.watermarker = marker  # the weights and overrides under test
+        for index, text in enumerate(texts):
+            result = synth.synthesize(text, Path(work) / f"clip{index}.wav", progress=False)
+            clips.append(load_audio(Path(work) / f"clip{index}.wav"))
+            payloads.append(result.payload)
+    return clips, payloads
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -255,6 +296,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-seconds", type=float, default=6.0, help="clip length cap (default 6)")
     parser.add_argument("--payload-snr", type=float, default=None,
                         help="override the payload channel's level below the audio, dB (default: the card's)")
+    parser.add_argument("--toolkit-clips", type=int, default=0, metavar="N",
+                        help="also measure on N held-out sentences spoken by the toolkit's own synthesizer")
     parser.add_argument("--mark-snr", type=float, default=None,
                         help="override the SEANet mark's level below the audio, dB (default: the card's target_snr_db)")
     parser.add_argument("--no-payload-channel", action="store_true",

@@ -8,7 +8,7 @@ costs half the correlation). So the period is searched in two steps:
 1. **Candidates** from the autocorrelation of the whitened audio: a repeating pattern makes
    peaks at every multiple of its period; the score of a fractional period ``p`` sums the
    autocorrelation at ``p, 2p, ... 8p``, over the periods of speed factors 0.85-1.15. The best
-   few separated peaks are kept (the SEANet mark and resampling leave peaks of their own, so
+   dozen separated peaks are kept (the SEANet mark and resampling leave peaks of their own, so
    the best peak alone is often wrong).
 2. **Fine search** around each candidate (+-0.3 samples in 0.02 steps): the audio is folded
    at that period (each sample split linearly between the two nearest phases) and decoded
@@ -18,7 +18,9 @@ Measured (2026-11-22, 1 thread, shipped watermark, 10 marked 6 s held-out clips 
 the autocorrelation's best peak alone was right for 5 of 20 clips (``/work/runs/payload-probe/
 speed.py``; the others peaked at multiples of 80 samples or of the SEANet mark's stretched
 frame); with 6 candidates, +10 % was detected with the right payload in 10 of 10 clips and
--10 % in 9 of 10 (``speed2.py``), ~0.5 s per clip.
+-10 % in 9 of 10 (``speed2.py``), ~0.5 s per clip. The toolkit's own output (vocoder frames
+add autocorrelation peaks of their own) needed more: 10 sentences at +-10 %, right payload
+in 10 / 16 / 17 of 20 with 6 / 12 / 24 candidates (``toolkit_speed.py``); 12 are kept.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from watermark.payload import PayloadConfig, PayloadReading, decode_fold
 SPEED_RANGE = (0.85, 1.15)  # speed factors searched
 HARMONICS = 8  # multiples of the period summed in the autocorrelation score
 COARSE_STEP = 0.05  # samples, the autocorrelation score's period grid
-CANDIDATES = 6  # autocorrelation peaks refined
+CANDIDATES = 12  # autocorrelation peaks refined (6 found 10 of 20 sped-up toolkit clips, 12: 16, 24: 17)
 FINE_SPAN, FINE_STEP = 0.3, 0.02  # samples around each candidate
 MIN_SEPARATION = 2.0  # samples between two candidates
 MIN_SECONDS = 2.0  # shorter audio is not searched (too few periods to find one)

@@ -42,3 +42,18 @@ def test_si_snr():
     rng = np.random.default_rng(0)
     clean = rng.standard_normal(16_000)
     assert si_snr(clean, clean + 0.1 * rng.standard_normal(16_000)) == pytest.approx(20.0, abs=0.5)
+
+
+def test_robustness_counts_detections_and_bits_per_edit(speech):
+    from bench.watermark import robustness
+
+    clips = [speech(1.0, seed) for seed in range(3)]
+    payloads = [0x0F0F, 0x00FF, 0xFFFF]
+
+    def score(audio, threshold=0.5):  # a fake detector: loud clips are "marked", bits all ones
+        return (1.0 if np.abs(audio).max() > 0.05 else 0.0), [0.9] * 16
+
+    results = robustness(["clean", "volume -6 dB"], clips, payloads, clips, 0.5, score)
+    assert results["clean"][0] == 1.0
+    expected_bits = np.mean([bin(p).count("1") / 16 for p in payloads])
+    assert results["clean"][1] == pytest.approx(expected_bits)
