@@ -22,6 +22,7 @@ Training and ``Watermarker.embed`` both call :func:`watermark_signal`, so they a
 from __future__ import annotations
 
 import os
+import types
 import warnings
 from dataclasses import asdict, dataclass, field, fields
 
@@ -154,7 +155,41 @@ def build_generator(config: WatermarkConfig) -> torch.nn.Module:
     if config.message_init_std is not None:
         torch.nn.init.normal_(generator.msg_processor.msg_processor.weight, std=config.message_init_std)
     generator.target_snr_db = config.target_snr_db  # read by watermark_signal; not in the state dict
+    fast_transposed_convolutions(generator)
     return generator
+
+
+def _transposed_by_matmul(self: torch.nn.ConvTranspose1d, x: torch.Tensor, output_size=None) -> torch.Tensor:
+    """``ConvTranspose1d.forward`` for kernel = m x stride (no padding, groups or dilation):
+    one matrix product per input frame ``(batch * frames, in) @ (in, out * kernel)``, then the
+    m stride-long pieces of each frame are added at their offsets. Same function as torch's
+    (max difference 6e-7 on the shipped generator), whose CPU kernel is slower here
+    (generator RTF 0.0117 -> 0.0092, 10 s, 2 threads, 2026-11-22)."""
+    weight, stride = self.weight, self.stride[0]
+    batch, channels_in, frames = x.shape
+    channels_out, kernel = weight.shape[1], weight.shape[2]
+    pieces = kernel // stride
+    product = (x.transpose(1, 2).reshape(batch * frames, channels_in) @ weight.reshape(channels_in, -1))
+    product = product.reshape(batch, frames, channels_out, pieces, stride)
+    out = x.new_zeros(batch, channels_out, frames + pieces - 1, stride)
+    for piece in range(pieces):
+        out[:, :, piece:piece + frames] += product[:, :, :, piece].permute(0, 2, 1, 3)
+    out = out.reshape(batch, channels_out, (frames + pieces - 1) * stride)
+    return out if self.bias is None else out + self.bias[None, :, None]
+
+
+def fast_transposed_convolutions(module: torch.nn.Module) -> int:
+    """Route every plain ``ConvTranspose1d`` in ``module`` (kernel a multiple of the stride, no
+    padding, groups or dilation) through :func:`_transposed_by_matmul`; returns how many.
+    Weights and state dict are untouched."""
+    count = 0
+    for layer in module.modules():
+        if (isinstance(layer, torch.nn.ConvTranspose1d) and layer.kernel_size[0] % layer.stride[0] == 0
+                and layer.padding[0] == 0 and layer.output_padding[0] == 0 and layer.groups == 1
+                and layer.dilation[0] == 1):
+            layer.forward = types.MethodType(_transposed_by_matmul, layer)
+            count += 1
+    return count
 
 
 def build_detector(config: WatermarkConfig) -> torch.nn.Module:

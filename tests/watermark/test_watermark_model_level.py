@@ -143,3 +143,21 @@ def test_raw_output_is_returned_for_the_level_penalty():
     scaled_mark, scaled_raw = watermark_signal(networks.generator, audio, bits, with_raw=True)
     assert float(scaled_raw.abs().max()) > 50 * float(raw.abs().max())
     torch.testing.assert_close(scaled_mark, mark, rtol=1e-3, atol=1e-6)
+
+
+def test_fast_transposed_convolution_is_the_same_function():
+    from watermark.model import _transposed_by_matmul, fast_transposed_convolutions
+
+    torch.manual_seed(0)
+    for kernel, stride in ((4, 2), (10, 5), (16, 8), (3, 3)):
+        layer = torch.nn.ConvTranspose1d(6, 5, kernel, stride)
+        x = torch.randn(2, 6, 37)
+        assert torch.allclose(_transposed_by_matmul(layer, x), layer(x), atol=1e-5)
+    odd = torch.nn.Sequential(torch.nn.ConvTranspose1d(4, 4, 5, 2), torch.nn.ConvTranspose1d(4, 4, 4, 2, padding=1))
+    assert fast_transposed_convolutions(odd) == 0  # kernel not a multiple of the stride / padded: left alone
+    generator = build_networks(PRESETS["tiny"]).generator  # build_generator applied it already
+    audio, bits = torch.randn(1, 1, 4000) * 0.1, torch.zeros(1, 16, dtype=torch.long)
+    fast = generator.get_watermark(audio, message=bits)
+    for layer in generator.modules():
+        layer.__dict__.pop("forward", None)
+    assert torch.allclose(fast, generator.get_watermark(audio, message=bits), atol=1e-5)
