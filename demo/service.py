@@ -222,7 +222,7 @@ class DemoService:
         except TTSMoeError as error:
             raise DemoError(f"enrollment refused: {error}") from None
         message = f"enrolled voice **{voice.name}** (consent `{voice.consent_id}`)"
-        automatic = automatic_transcripts(voice.name)
+        automatic = _automatic_transcripts(voice.name)
         if automatic:
             message += (f"\n\n**Warning:** {len(automatic)} transcript(s) were made by automatic speech recognition "
                         "and may contain errors that weaken the clone; to correct one, enroll again under a new name "
@@ -245,19 +245,17 @@ class DemoService:
         return f"voice **{name}** revoked: no further synthesis with it; the ledger keeps its history"
 
 
-def automatic_transcripts(name: str) -> list[dict]:
-    """The ``auto_transcripts`` entries (``file``, ``text``) of voice ``name``'s manifest:
-    transcripts pocketsphinx wrote during enrollment ([] when none or no such pack)."""
+def _automatic_transcripts(name: str) -> list[dict]:
+    """:func:`voices.pack.automatic_transcripts` ([] when cloning is not in this build or the
+    pack's manifest is unreadable: the enrollment itself succeeded)."""
     try:
-        from voices.pack import read_manifest
+        from voices.pack import automatic_transcripts
     except ImportError:
         return []
     try:
-        manifest = read_manifest(name) or {}
+        return automatic_transcripts(name)
     except TTSMoeError:
         return []
-    entries = manifest.get("auto_transcripts") or []
-    return [e for e in entries if isinstance(e, dict)]
 
 
 __all__ = [

@@ -88,7 +88,7 @@ def _enroll(args: argparse.Namespace) -> int:
 
     from tts_moe.errors import InputError
     from voices.enroll import enroll_voice
-    from voices.pack import read_manifest
+    from voices.pack import automatic_transcripts
 
     transcripts = None
     if args.transcripts:
@@ -106,7 +106,7 @@ def _enroll(args: argparse.Namespace) -> int:
     voice = enroll_voice(args.name, args.audio, args.consent, transcripts=transcripts, speaker=args.speaker,
                          voices_dir=args.voices_dir, ledger_path=args.ledger, steps=args.steps, progress=progress,
                          auto_transcribe=args.auto_transcribe)
-    automatic = (read_manifest(voice.name, args.voices_dir) or {}).get("auto_transcripts", [])
+    automatic = automatic_transcripts(voice.name, args.voices_dir)
     if automatic:
         print(f"warning: {len(automatic)} transcript(s) were made by automatic speech recognition and may contain "
               "errors that weaken the clone (listed in voice.json, auto_transcripts); to correct one, put the right "

@@ -90,6 +90,13 @@ def read_manifest(name: str, folder: str | os.PathLike | None = None) -> dict[st
         raise InputError(f"voice pack {path.parent} has an unreadable manifest: {error}") from None
 
 
+def automatic_transcripts(name: str, folder: str | os.PathLike | None = None) -> list[dict[str, Any]]:
+    """The manifest's ``auto_transcripts`` of voice ``name``: ``[{"file", "text"}]`` for the
+    transcripts pocketsphinx wrote during enrollment ([] when none or no such pack)."""
+    entries = (read_manifest(name, folder) or {}).get("auto_transcripts") or []
+    return [entry for entry in entries if isinstance(entry, dict)]
+
+
 def load_speaker(name: str, folder: str | os.PathLike | None = None) -> tuple[torch.Tensor, dict[str, Any]]:
     """The speaker vector ``(speaker_dim,)`` fp32 and manifest; every file's hash is checked."""
     from safetensors import SafetensorError

@@ -74,8 +74,8 @@ def window_score(frame_probabilities: np.ndarray, window_frames: int) -> float:
 
 def summarise(frame_probabilities: np.ndarray, frame_bit_logits: np.ndarray, *, threshold: float,
               duration: float, frame_seconds: float = FRAME_SECONDS, window_s: float = 1.0,
-              bit_probabilities: np.ndarray | None = None, payload_score: float | None = None
-              ) -> Detection:
+              bit_probabilities: np.ndarray | None = None, payload_score: float | None = None,
+              speed: float = 1.0) -> Detection:
     """Build a :class:`Detection` from frame probabilities ``(frames,)`` and frame bit
     logits ``(nbits, frames)``. ``bit_probabilities`` ``(nbits,)``: ``P(bit = 1)`` from a
     clip-level payload channel (:mod:`watermark.payload`); without it the bits come from the
@@ -83,7 +83,8 @@ def summarise(frame_probabilities: np.ndarray, frame_bit_logits: np.ndarray, *, 
     clip-level detection score; the clip's probability is the higher of it and the best
     window of frame probabilities, so a clip whose frames the detector misses (8 kHz audio,
     3 kHz low-pass) is still detected, without segments. ``payload`` is None when the clip is
-    not detected and no frame is marked."""
+    not detected and no frame is marked. ``speed``: the factor at which that channel found its
+    pattern (1: unchanged)."""
     probs = np.asarray(frame_probabilities, dtype=np.float32)
     marked = probs >= threshold
     probability = window_score(probs, int(round(window_s / frame_seconds)))
@@ -110,5 +111,6 @@ def summarise(frame_probabilities: np.ndarray, frame_bit_logits: np.ndarray, *, 
         marked_fraction=round(float(marked.mean()) if probs.size else 0.0, 4),
         segments=marked_segments(probs, threshold, frame_seconds=frame_seconds),
         payload=payload, bit_probabilities=bit_probs, bit_confidence=confidence,
-        duration=round(duration, 4), frame_seconds=frame_seconds, frame_probabilities=probs,
+        duration=round(duration, 4), frame_seconds=frame_seconds, speed=round(float(speed), 4),
+        frame_probabilities=probs,
     )

@@ -36,7 +36,7 @@ from functools import lru_cache
 import torch
 
 from tts_moe.errors import InputError
-from watermark.model import check_card_keys
+from watermark.model import SAMPLE_RATE, check_card_keys
 
 WEIGHT_FLOOR = 0.05  # fold weight of samples the detector calls unmarked (vs 1 for marked)
 # Sync ratio -> clip score in [0, 1]: sigmoid(SYNC_SLOPE * (ratio - SYNC_CENTRE)). Measured
@@ -145,7 +145,7 @@ class PayloadFold:
         self.config = config
         self.sums = torch.zeros(batch, config.period, dtype=torch.float64)
         self.counts = torch.zeros(batch, config.period, dtype=torch.float64)
-        self.kept = torch.zeros(batch, int(SEARCH_SECONDS * 16_000)) if speed_search else None
+        self.kept = torch.zeros(batch, int(SEARCH_SECONDS * SAMPLE_RATE)) if speed_search else None
         self.length = 0
 
     def add(self, audio: torch.Tensor, start: int, weights: torch.Tensor | None = None) -> None:
@@ -170,12 +170,12 @@ class PayloadFold:
             return reading
         from watermark.payload_speed import search_speed
 
-        for item in torch.nonzero(reading.scores() < 0.5).flatten().tolist():
+        plain = reading.scores()
+        for item in torch.nonzero(plain < 0.5).flatten().tolist():
             found = search_speed(self.kept[item, : self.length], self.config)
-            if found is not None and float(found[0].scores(speed=True)[0]) > float(reading.scores()[item]):
-                searched, factor = found
-                reading.z[item], reading.phase[item] = searched.z[0], searched.phase[0]
-                reading.sync_ratio[item], reading.speed[item] = searched.sync_ratio[0], factor
+            if found is not None and float(found.scores()[0]) > float(plain[item]):
+                reading.z[item], reading.phase[item] = found.z[0], found.phase[0]
+                reading.sync_ratio[item], reading.speed[item] = found.sync_ratio[0], found.speed[0]
         return reading
 
 
@@ -201,13 +201,12 @@ class PayloadReading:
         """``P(bit = 1)`` per bit: ``Phi(z)``."""
         return 0.5 * (1 + torch.erf(self.z / math.sqrt(2)))
 
-    def scores(self, *, speed: bool | None = None) -> torch.Tensor:
+    def scores(self) -> torch.Tensor:
         """Clip-level detection scores ``(batch,)`` in [0, 1] from the sync ratio (see
-        ``SYNC_CENTRE``): ~0.05 at most for unmarked speech, ~1 for marked. Readings from a
-        speed search (``speed``; default: where ``self.speed != 1``) are the best of many
-        folds, so their ratio is held to the higher ``SPEED_SYNC_CENTRE``."""
-        searched = (self.speed != 1.0) if speed is None else torch.full_like(self.sync_ratio, bool(speed), dtype=torch.bool)
-        centre = torch.where(searched, torch.tensor(SPEED_SYNC_CENTRE), torch.tensor(SYNC_CENTRE))
+        ``SYNC_CENTRE``): ~0.05 at most for unmarked speech, ~1 for marked. Readings from the
+        speed search (``speed != 1``) are the best of many folds, so their ratio is held to the
+        higher ``SPEED_SYNC_CENTRE``."""
+        centre = torch.where(self.speed != 1.0, SPEED_SYNC_CENTRE, SYNC_CENTRE)
         return torch.sigmoid(SYNC_SLOPE * (self.sync_ratio - centre))
 
 

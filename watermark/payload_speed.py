@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import torch
 
+from watermark.model import SAMPLE_RATE
 from watermark.payload import PayloadConfig, PayloadReading, decode_fold
 
 SPEED_RANGE = (0.85, 1.15)  # speed factors searched
@@ -90,21 +91,21 @@ def fold_stretched(white: torch.Tensor, periods: torch.Tensor, config: PayloadCo
     return out
 
 
-def search_speed(white: torch.Tensor, config: PayloadConfig) -> tuple[PayloadReading, float] | None:
-    """The best reading of whitened audio ``(time,)`` over stretched periods, and its speed
-    factor (> 1: played faster); None when the audio is shorter than ``MIN_SECONDS``."""
-    sample_rate = 16_000
-    if white.shape[-1] < MIN_SECONDS * sample_rate:
+def search_speed(white: torch.Tensor, config: PayloadConfig) -> PayloadReading | None:
+    """The best reading (batch of one) of whitened audio ``(time,)`` over stretched periods,
+    its ``speed`` the factor found (> 1: played faster); None when the audio is shorter than
+    ``MIN_SECONDS``."""
+    if white.shape[-1] < MIN_SECONDS * SAMPLE_RATE:
         return None
-    white = white[: int(SEARCH_SECONDS * sample_rate)]
-    best: tuple[PayloadReading, float] | None = None
+    white = white[: int(SEARCH_SECONDS * SAMPLE_RATE)]
+    best: PayloadReading | None = None
     offsets = torch.arange(-FINE_SPAN, FINE_SPAN + FINE_STEP / 2, FINE_STEP, dtype=torch.float64)
     for candidate in period_candidates(white, config):
         periods = candidate + offsets
         reading = decode_fold(fold_stretched(white, periods, config), config)
         top = int(reading.sync_ratio.argmax())
-        if best is None or float(reading.sync_ratio[top]) > float(best[0].sync_ratio[0]):
+        if best is None or float(reading.sync_ratio[top]) > float(best.sync_ratio[0]):
             pick = slice(top, top + 1)
-            best = (PayloadReading(reading.z[pick], reading.phase[pick], reading.sync_ratio[pick]),
-                    config.period / float(periods[top]))
+            best = PayloadReading(reading.z[pick], reading.phase[pick], reading.sync_ratio[pick],
+                                  speed=torch.tensor([config.period / float(periods[top])]))
     return best

@@ -189,10 +189,11 @@ class Watermarker:
             for start, end in chunk_spans(length, self.chunk, self.overlap):
                 logit, bit_logits = detector_logits(self.networks.detector, _bucketed(batch[:, start:end]))
                 logit, bit_logits = logit[:, : end - start], bit_logits[..., : end - start]
-                values = torch.cat([torch.sigmoid(logit).unsqueeze(1), bit_logits], dim=1)
+                marked = torch.sigmoid(logit)
+                values = torch.cat([marked.unsqueeze(1), bit_logits], dim=1)
                 weights = crossfade_weights(start, end, length, self.overlap)
                 if fold is not None:
-                    fold.add(batch[:, start:end], start, torch.sigmoid(logit).clamp_min(WEIGHT_FLOOR) * weights)
+                    fold.add(batch[:, start:end], start, marked.clamp_min(WEIGHT_FLOOR) * weights)
                 index = torch.arange(start, end) // self.frame
                 sums.index_add_(2, index, values * weights)
                 counts.index_add_(0, index, weights)
@@ -211,11 +212,9 @@ class Watermarker:
             else audio.shape[-1] / self.sample_rate
         clip_bits = [None] * len(probs) if reading is None else reading.probabilities().numpy()
         clip_scores = [None] * len(probs) if reading is None else reading.scores().tolist()
-        results = [summarise(p, b, threshold=threshold, duration=duration, bit_probabilities=c, payload_score=s)
-                   for p, b, c, s in zip(probs, bit_logits, clip_bits, clip_scores)]
-        if reading is not None:
-            for result, factor in zip(results, reading.speed.tolist()):
-                result.speed = round(float(factor), 4)
+        speeds = [1.0] * len(probs) if reading is None else reading.speed.tolist()
+        results = [summarise(p, b, threshold=threshold, duration=duration, bit_probabilities=c, payload_score=s,
+                             speed=f) for p, b, c, s, f in zip(probs, bit_logits, clip_bits, clip_scores, speeds)]
         return results[0] if single else results
 
     def analyse(self, audio: torch.Tensor | np.ndarray
