@@ -1,7 +1,7 @@
 """Benchmark of the neural vocoder (vocoder/).
 
     python -m bench.vocoder [--weights [LABEL=]PATH ...] [--corpus DIR ...] [--per-speaker N]
-                            [--presets small,base] [--no-train] [--quality-only] [--update-card]
+                            [--presets hn-small,base] [--no-train] [--quality-only] [--update-card]
 
 Always (random weights when no --weights): parameter count, real-time factor on 2 threads
 for 10 s and 60 s of audio (whole-utterance and chunked; fastest of --repeats), peak RSS, and the training step
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import resource
 import statistics
@@ -84,6 +85,11 @@ class RandomBatches:
     def batch(self, seed: int, step: int, batch_size: int):
         return self.mel, self.audio
 
+    def pitch_batch(self, seed: int, step: int, batch_size: int):
+        """A gliding F0 track (all voiced) for the harmonic head."""
+        glide = torch.linspace(math.log(120.0), math.log(180.0), self.mel.shape[-1])
+        return glide.expand(self.mel.shape[0], -1).clone(), torch.ones(self.mel.shape[0], self.mel.shape[-1])
+
 
 def train_step_rows(preset_name: str, repeats: int = 3) -> tuple[list[Row], dict]:
     """Best step time of a Trainer on a fixed random batch of 16 x 1 s (after one warm-up
@@ -148,11 +154,11 @@ def main(argv: list[str] | None = None) -> int:
                              "/work/corpora/heldout-test and /work/corpora/reserved-test")
     parser.add_argument("--per-speaker", type=int, default=5, help="clips per speaker and corpus (default 5)")
     parser.add_argument("--quality-only", action="store_true", help="skip speed and training-step timing")
-    parser.add_argument("--presets", default="small,base", help="random-weight presets to time")
+    parser.add_argument("--presets", default="hn-small,base", help="random-weight presets to time")
     parser.add_argument("--repeats", type=int, default=5, help="timed repetitions (the fastest is reported)")
     parser.add_argument("--threads", default="2,1",
                         help="thread counts for RTF (default 2,1; the goal is for 2 cores)")
-    parser.add_argument("--train-presets", default="base,small", help="presets whose training step is timed")
+    parser.add_argument("--train-presets", default="hn-small,base", help="presets whose training step is timed")
     parser.add_argument("--no-train", action="store_true", help="skip training step timing")
     parser.add_argument("--results", default="vocoder", help="results name: bench/results/NAME.json")
     parser.add_argument("--update-card", action="store_true", help="write the figures into the weights' model card")
@@ -187,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
 
     extra["load_average_end"] = os.getloadavg()
     extra["timings_seconds"] = TIMINGS
-    title = "Vocoder (ConvNeXt + iSTFT): speed, training cost, copy-synthesis quality"
+    title = "Vocoder: speed, training cost, copy-synthesis quality"
     print_table(title, rows)
     path = write_results(args.results, title, rows, extra)
     print(f"\nwrote {path}")

@@ -278,6 +278,12 @@ def _mel_transform(config: MelConfig) -> torch.nn.Module:
     )
 
 
+def mel_filterbank(config: MelConfig = MelConfig()) -> torch.Tensor:
+    """The triangular filters of :func:`log_mel`: ``(n_fft // 2 + 1, n_mels)``, so that the
+    magnitude mel of one frame is ``filterbank.T @ |stft|``."""
+    return _mel_transform(config).mel_scale.fb.detach().clone()
+
+
 def log_mel(audio: torch.Tensor | np.ndarray, config: MelConfig = MelConfig()) -> torch.Tensor:
     """Natural-log magnitude mel spectrogram.
 

@@ -9,12 +9,17 @@ away from a chunk's cut edge is exactly what whole-utterance synthesis gives; wi
 default ``overlap_frames = R + crossfade_frames // 2 + 1`` the crossfade region lies inside
 that exact zone on both sides, so chunked output equals whole output to float precision and
 the crossfade only matters if a caller picks a smaller overlap.
+
+``generate`` also receives the chunk's :class:`ChunkSpan` (absolute frame indices), which a
+stateful generator needs: the harmonic head anchors each chunk's source phase at its core's
+first frame (:class:`vocoder.harmonic.PhaseChain`).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
+from typing import NamedTuple
 
 import torch
 
@@ -22,6 +27,16 @@ from tts_moe.errors import InputError
 
 DEFAULT_CHUNK_FRAMES = 1024  # 16.4 s at 16 kHz, hop 256: ~6 % recomputed context
 DEFAULT_CROSSFADE_FRAMES = 4
+
+
+class ChunkSpan(NamedTuple):
+    """Absolute mel frames of one chunk: it covers ``[start, end)`` and owns ``[core_start,
+    core_end)``."""
+
+    start: int
+    core_start: int
+    core_end: int
+    end: int
 
 
 def default_overlap(receptive_field_frames: int, crossfade_frames: int) -> int:
@@ -38,7 +53,7 @@ def core_borders(frames: int, chunk_frames: int, crossfade_frames: int) -> list[
 
 
 def iter_chunks(
-    generate: Callable[[torch.Tensor], torch.Tensor],
+    generate: Callable[[torch.Tensor, ChunkSpan], torch.Tensor],
     mel: torch.Tensor,
     hop: int,
     *,
@@ -48,7 +63,8 @@ def iter_chunks(
 ) -> Iterator[torch.Tensor]:
     """Yield consecutive audio pieces ``(batch, samples)`` for mel ``(batch, n_mels, frames)``.
 
-    ``generate`` maps a mel slice ``(batch, n_mels, f)`` to audio ``(batch, f * hop)``. The
+    ``generate`` maps a mel slice ``(batch, n_mels, f)`` and its :class:`ChunkSpan` to audio
+    ``(batch, f * hop)``. The
     pieces concatenate to ``frames * hop`` samples, like whole-utterance synthesis.
     """
     if chunk_frames < 1 or overlap_frames < 0 or crossfade_frames < 0:
@@ -68,7 +84,7 @@ def iter_chunks(
         first, last = k == 0, k == len(borders) - 2
         start = max(0, core_start - overlap_frames)
         end = min(frames, core_end + overlap_frames)
-        audio = generate(mel[..., start:end])
+        audio = generate(mel[..., start:end], ChunkSpan(start, core_start, core_end, end))
         offset = start * hop  # sample index of audio[..., 0]
         own_from = core_start * hop + (0 if first else half)
         own_to = core_end * hop - (0 if last else half)

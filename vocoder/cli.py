@@ -57,7 +57,9 @@ def add_train_parser(commands: argparse._SubParsersAction, name: str = "train") 
     add_run_arguments(train, weights="vocoder/weights", checkpoint_minutes=15.0)
     train.add_argument("--batch", type=int, default=16, help="segments per batch (default 16)")
     train.add_argument("--segment-seconds", type=float, default=1.0, help="segment length (default 1.0)")
-    train.add_argument("--preset", default="base", help="generator size: small, base (default) or tiny")
+    train.add_argument("--preset", default="hn-small",
+                       help="generator: hn-small (harmonic-plus-noise head, default), small or base "
+                            "(Vocos-style iSTFT head); hn-tiny and tiny are for tests")
     train.add_argument("--mel-dir", metavar="DIR", help="fine-tune on predicted mels: DIR/ID.npy or "
                        "DIR/ID.safetensors ('mel', shape (n_mels, frames)) per clip id")
     train.add_argument("--allow-missing-mels", action="store_true",

@@ -11,7 +11,8 @@ from dataclasses import asdict, dataclass, field, fields
 from tts_moe.audio import MelConfig
 from tts_moe.errors import InputError
 
-CONFIG_VERSION = 1
+HEADS = ("istft", "harmonic")
+CONFIG_VERSION = 2  # 2: the harmonic head (field ``head``)
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class VocoderConfig:
     kernel_size: int = 7
     n_fft: int = 1024
     max_log_magnitude: float = 6.9  # exp(6.9) ~ 1000: a clip on predicted magnitudes
+    head: str = "istft"  # or "harmonic" (F0-driven source + filter, see vocoder.harmonic)
     mel: dict = field(default_factory=lambda: MelConfig().to_dict())
     version: int = CONFIG_VERSION
 
@@ -41,6 +43,8 @@ class VocoderConfig:
         hop = self.mel.get("hop_length", 0)
         if self.n_fft % 2 or hop <= 0 or self.n_fft < 2 * hop:
             problems.append(f"n_fft ({self.n_fft}) must be even and at least 2 x hop ({hop})")
+        if self.head not in HEADS:
+            problems.append(f"head must be one of {', '.join(HEADS)}, got {self.head!r}")
         if problems:
             raise InputError("invalid vocoder config: " + "; ".join(problems))
 
@@ -65,10 +69,14 @@ class VocoderConfig:
         """Frames on EACH side that can influence one output sample.
 
         The input conv and every ConvNeXt block see ``kernel_size // 2`` frames per side;
-        the overlap-add of ``n_fft``-long frames adds ``ceil(n_fft / 2 / hop)`` more.
+        the overlap-add of ``n_fft``-long frames adds ``ceil(n_fft / 2 / hop)`` more. The
+        harmonic head also analyses its source with the same frames (as much again) and
+        interpolates F0 between neighbouring frames (one more).
         """
         conv = (self.num_layers + 1) * (self.kernel_size // 2)
         istft = -(-(self.n_fft // 2) // self.hop_length)
+        if self.head == "harmonic":
+            return conv + 2 * istft + 1
         return conv + istft
 
     def to_dict(self) -> dict:
@@ -105,6 +113,8 @@ PRESETS: dict[str, dict] = {
     "tiny": {"dim": 32, "intermediate_dim": 64, "num_layers": 2},  # tests only
     "small": {"dim": 256, "intermediate_dim": 768, "num_layers": 6},
     "base": {"dim": 384, "intermediate_dim": 1152, "num_layers": 8},
+    "hn-tiny": {"dim": 32, "intermediate_dim": 64, "num_layers": 2, "head": "harmonic"},  # tests only
+    "hn-small": {"dim": 256, "intermediate_dim": 768, "num_layers": 6, "head": "harmonic"},
 }
 
 

@@ -32,6 +32,7 @@ from tts_moe.corpus.metadata import load_metadata, require_training_corpus
 from tts_moe.errors import InputError
 
 MAX_FRAME_MISMATCH = 2
+FALLBACK_LOG_F0 = float(np.log(150.0))  # F0 track of a clip with no voiced frame
 PCM_SCALE = 32768
 
 
@@ -125,6 +126,7 @@ class SegmentDataset:
                 )
         self._cache: OrderedDict[str, tuple[torch.Tensor, torch.Tensor]] = OrderedDict()
         self._cache_bytes, self._cache_limit = 0, int(cache_mb * 2**20)
+        self._pitch: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
 
     def clip_features(self, clip: Clip) -> tuple[torch.Tensor, torch.Tensor]:
         """``(mel (n_mels, frames), audio (frames * hop,))`` of a whole clip (cached)."""
@@ -161,22 +163,60 @@ class SegmentDataset:
             self._cache_bytes -= 2 * (old_mel.numel() + old_audio.numel())
         return stored[0].float(), stored[1].float() / PCM_SCALE
 
-    def batch(self, seed: int, step: int, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """The batch for ``step``: ``(mel (batch, n_mels, seg), audio (batch, seg * hop))``."""
+    def segments(self, seed: int, step: int, batch_size: int) -> list[tuple[Clip, int]]:
+        """The ``(clip, first frame)`` of every segment of the batch for ``step`` (a start of
+        0 for clips shorter than a segment)."""
         rng = np.random.default_rng([seed, step])
         picks = rng.integers(0, len(self.clips), size=batch_size)
         draws = rng.random(batch_size)
+        out = []
+        for index, draw in zip(picks, draws):
+            clip = self.clips[int(index)]
+            frames = self.clip_features(clip)[0].shape[1]
+            out.append((clip, int(draw * (frames - self.segment_frames + 1)) if frames >= self.segment_frames else 0))
+        return out
+
+    def batch(self, seed: int, step: int, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """The batch for ``step``: ``(mel (batch, n_mels, seg), audio (batch, seg * hop))``."""
         mels, audios = [], []
         seg, hop, floor = self.segment_frames, self.mel_config.hop_length, np.log(self.mel_config.log_floor)
-        for index, draw in zip(picks, draws):
-            mel, audio = self.clip_features(self.clips[int(index)])
+        for clip, start in self.segments(seed, step, batch_size):
+            mel, audio = self.clip_features(clip)
             frames = mel.shape[1]
             if frames < seg:
                 mel = torch.nn.functional.pad(mel, (0, seg - frames), value=float(floor))
                 audio = torch.nn.functional.pad(audio, (0, (seg - frames) * hop))
-                start = 0
-            else:
-                start = int(draw * (frames - seg + 1))
             mels.append(mel[:, start : start + seg])
             audios.append(audio[start * hop : (start + seg) * hop])
         return torch.stack(mels), torch.stack(audios)
+
+    def clip_pitch(self, clip: Clip) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(log_f0, voiced)``, float32 ``(frames,)`` on the clip's mel frames: the corpus'
+        YIN track (:func:`tts_moe.acoustic.features.frame_pitch`, natural-log F0 interpolated
+        through unvoiced frames), computed on first use and kept (8 bytes a frame)."""
+        if clip.id not in self._pitch:
+            from tts_moe.acoustic.features import frame_pitch
+
+            mel, audio = self.clip_features(clip)
+            cfg = self.mel_config
+            log_f0, voiced = frame_pitch(audio.numpy(), mel.shape[1], cfg.hop_length, cfg.sample_rate)
+            if not voiced.any():
+                log_f0 = np.full_like(log_f0, FALLBACK_LOG_F0)
+            self._pitch[clip.id] = (torch.from_numpy(log_f0), torch.from_numpy(voiced.astype(np.float32)))
+        return self._pitch[clip.id]
+
+    def pitch_batch(self, seed: int, step: int, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(log_f0, voiced)``, both ``(batch, seg)``, of the same segments as :meth:`batch`
+        (a clip shorter than a segment is padded with its last F0, unvoiced)."""
+        log_f0s, voiceds = [], []
+        seg = self.segment_frames
+        for clip, start in self.segments(seed, step, batch_size):
+            log_f0, voiced = self.clip_pitch(clip)
+            log_f0, voiced = log_f0[start : start + seg], voiced[start : start + seg]
+            if log_f0.numel() < seg:
+                pad = seg - log_f0.numel()
+                log_f0 = torch.cat([log_f0, log_f0[-1:].expand(pad)])
+                voiced = torch.cat([voiced, torch.zeros(pad)])
+            log_f0s.append(log_f0)
+            voiceds.append(voiced)
+        return torch.stack(log_f0s), torch.stack(voiceds)

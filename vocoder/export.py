@@ -16,7 +16,12 @@ from vocoder.model import Generator, parameter_count
 
 CARD_KEYS = ("batch_size", "segment_seconds", "lr", "schedule", "disc_start_step", "adversarial",
              "mel_weight", "stft_weight", "adv_weight", "fm_weight", "bf16", "seed", "preset",
-             "init_from", "mel_dir", "holdout_speakers", "holdout_fraction", "discriminator")
+             "init_from", "mel_dir", "holdout_speakers", "holdout_fraction", "discriminator", "f0_weight")
+MODEL_NAMES = {
+    "istft": "tts-moe vocoder: ConvNeXt backbone at mel frame rate + inverse-STFT head",
+    "harmonic": "tts-moe vocoder: ConvNeXt backbone at mel frame rate + harmonic-plus-noise head "
+                "(predicted F0 drives a pulse train and noise, filtered per STFT bin)",
+}
 
 
 def export_run(run_dir: str | os.PathLike, to: str | os.PathLike) -> dict:
@@ -36,7 +41,7 @@ def export_run(run_dir: str | os.PathLike, to: str | os.PathLike) -> dict:
     strict_load(generator, read_fp16(weights, "", what="vocoder checkpoint"), str(weights))
     options = saved.get("options", {})
     card = {
-        "model": "tts-moe vocoder: ConvNeXt backbone at mel frame rate + inverse-STFT head",
+        "model": MODEL_NAMES[config.head],
         "exported": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "weights_dtype": "float16",
         "parameters": parameter_count(generator),

@@ -24,6 +24,7 @@ from tts_moe.errors import InputError, ModelNotAvailableError
 from tts_moe.weights import read_card, read_fp16, save_fp16, strict_load
 from vocoder.chunking import DEFAULT_CHUNK_FRAMES, DEFAULT_CROSSFADE_FRAMES, default_overlap, iter_chunks
 from vocoder.config import VocoderConfig, mel_differences
+from vocoder.harmonic import PhaseChain
 from vocoder.model import Generator
 
 DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "weights"
@@ -110,7 +111,9 @@ class Vocoder:
         if overlap_frames is None:
             overlap_frames = default_overlap(self.config.receptive_field_frames, crossfade_frames)
         with torch.inference_mode():
-            for piece in iter_chunks(self.generator, tensor, self.hop_length,
+            generate = PhaseChain(self.generator) if self.generator.harmonic else (
+                lambda mel_slice, span: self.generator(mel_slice))
+            for piece in iter_chunks(generate, tensor, self.hop_length,
                                      chunk_frames=chunk_frames, overlap_frames=overlap_frames,
                                      crossfade_frames=crossfade_frames):
                 yield piece[0].clamp(-1.0, 1.0).numpy()

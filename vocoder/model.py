@@ -21,6 +21,8 @@ from torch import nn
 from torch.nn import functional as F
 
 from vocoder.config import VocoderConfig
+from vocoder.harmonic import HarmonicNoiseHead, HarmonicOutput
+from vocoder.overlap_add import overlap_add
 
 
 class ConvNeXtBlock(nn.Module):
@@ -70,31 +72,15 @@ class ISTFTHead(nn.Module):
         return overlap_add(frames, self.hop, self.window)
 
 
-def overlap_add(frames: torch.Tensor, hop: int, window: torch.Tensor) -> torch.Tensor:
-    """Overlap-add windowed frames ``(batch, n_fft, count)`` centred on ``t * hop``.
-
-    Returns ``(batch, count * hop)``: sample ``n`` of the result is position ``n`` of the
-    signal whose frame ``t`` is centred on ``t * hop``; normalised by the squared-window sum.
-    """
-    n_fft, count = frames.shape[1], frames.shape[2]
-    full = (count - 1) * hop + n_fft
-    audio = F.fold(frames, output_size=(1, full), kernel_size=(1, n_fft), stride=(1, hop))
-    envelope = F.fold(
-        (window**2)[None, :, None].expand(1, n_fft, count).to(frames.dtype),
-        output_size=(1, full), kernel_size=(1, n_fft), stride=(1, hop),
-    )
-    start = n_fft // 2
-    audio = audio[:, 0, 0, start : start + count * hop]
-    envelope = envelope[:, 0, 0, start : start + count * hop]
-    return audio / envelope.clamp(min=1e-8)
-
-
 class Generator(nn.Module):
     """Log-mel ``(batch, n_mels, frames)`` -> audio ``(batch, frames * hop)``.
 
-    No normalisation over time or batch anywhere, so the result for one frame depends only
-    on mel frames within ``config.receptive_field_frames`` of it (this is what makes chunked
-    synthesis exact, see :mod:`vocoder.chunking`).
+    ``config.head`` picks the output stage: ``"istft"`` predicts log-magnitude and phase per
+    frame (:class:`ISTFTHead`); ``"harmonic"`` predicts F0 and filter gains for an F0-driven
+    source (:class:`vocoder.harmonic.HarmonicNoiseHead`). No normalisation over time or batch
+    anywhere, so the result for one frame depends only on mel frames within
+    ``config.receptive_field_frames`` of it (and, for the harmonic head, on the phase it is
+    anchored to), which is what makes chunked synthesis exact, see :mod:`vocoder.chunking`.
     """
 
     def __init__(self, config: VocoderConfig):
@@ -108,15 +94,38 @@ class Generator(nn.Module):
             for _ in range(config.num_layers)
         )
         self.final_norm = nn.LayerNorm(config.dim, eps=1e-6)
-        self.head = ISTFTHead(config.dim, config.n_fft, config.hop_length, config.max_log_magnitude)
+        if config.head == "harmonic":
+            self.head = HarmonicNoiseHead(config.dim, config.mel_config, config.n_fft, config.max_log_magnitude)
+        else:
+            self.head = ISTFTHead(config.dim, config.n_fft, config.hop_length, config.max_log_magnitude)
         self.apply(_init_weights)
+        if config.head == "harmonic":
+            self.head.init_output()
 
-    def forward(self, mel: torch.Tensor) -> torch.Tensor:
+    @property
+    def harmonic(self) -> bool:
+        return self.config.head == "harmonic"
+
+    def features(self, mel: torch.Tensor) -> torch.Tensor:
+        """Backbone output ``(batch, frames, dim)``."""
         x = self.embed(mel)
         x = self.norm(x.transpose(1, 2)).transpose(1, 2)
         for block in self.blocks:
             x = block(x)
-        return self.head(self.final_norm(x.transpose(1, 2)))
+        return self.final_norm(x.transpose(1, 2))
+
+    def forward(self, mel: torch.Tensor) -> torch.Tensor:
+        if self.harmonic:
+            return self.synthesise(mel).audio
+        return self.head(self.features(mel))
+
+    def synthesise(self, mel: torch.Tensor, **source) -> HarmonicOutput:
+        """Harmonic head only: the full :class:`HarmonicOutput`; ``source`` passes
+        ``log_f0`` (teacher forcing), ``anchor_frame``/``anchor_phase`` and ``noise_offset``
+        on to :meth:`HarmonicNoiseHead.forward`."""
+        if not self.harmonic:
+            raise TypeError("synthesise() needs a vocoder with the harmonic head")
+        return self.head(self.features(mel), mel, **source)
 
 
 def _init_weights(module: nn.Module) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 import torch
 
 from tts_moe.audio import log_mel
@@ -40,7 +41,7 @@ class TrainOptions:
     segment_seconds: float = 1.0
     seed: int = 0
     device: str = "cpu"
-    preset: str = "base"
+    preset: str = "hn-small"
     resume: bool = False
     init_from: str | None = None
     mel_dir: str | None = None
@@ -59,6 +60,7 @@ class TrainOptions:
     stft_weight: float = 1.0
     adv_weight: float = 1.0
     fm_weight: float = 2.0
+    f0_weight: float = 20.0  # harmonic head: L1 of log-F0 (voiced frames; unvoiced x 0.1)
     bf16: bool = False  # autocast the discriminators (the generator gains nothing, see bench)
     holdout_fraction: float = 0.02
     holdout_speakers: tuple[str, ...] = ()
@@ -114,8 +116,12 @@ class Trainer:
         for optimizer in (self.opt_g, self.opt_d):
             for group in optimizer.param_groups:
                 group["lr"] = lr
-        fake = self.generator(mel)
         out = {"lr": lr}
+        if self.generator.harmonic:
+            fake, f0_loss = self._harmonic_forward(mel)
+            out["f0"] = float(f0_loss.detach())
+        else:
+            fake, f0_loss = self.generator(mel), None
         adversarial = self.step_index >= o.disc_start_step
         if adversarial:
             d_real, d_fake = audio[: o.disc_batch], fake[: o.disc_batch]
@@ -131,6 +137,8 @@ class Trainer:
             out["loss_d"] = float((loss_d).detach())
         mel_loss = losses.multi_resolution_mel_loss(fake, audio, self.mel_configs)
         loss_g = o.mel_weight * mel_loss
+        if f0_loss is not None:
+            loss_g = loss_g + o.f0_weight * f0_loss
         out["mel"] = float((mel_loss).detach())
         if o.stft_weight:
             stft_loss = losses.multi_resolution_stft_loss(fake, audio)
@@ -156,6 +164,20 @@ class Trainer:
         self.step_index += 1
         return out
 
+    def _harmonic_forward(self, mel: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Harmonic head: audio made from the true F0 track (teacher forcing) and the
+        voicing-weighted L1 of the predicted log-F0; the noise table is read at offsets drawn
+        from ``(seed, step)``."""
+        o = self.options
+        log_f0, voiced = self.dataset.pitch_batch(o.seed, self.step_index, o.batch_size)
+        log_f0, voiced = log_f0.to(o.device), voiced.to(o.device)
+        offsets = torch.from_numpy(np.random.default_rng([o.seed, self.step_index, 1]).integers(
+            0, 2**31, size=mel.shape[0])).to(o.device)
+        out = self.generator.synthesise(mel, log_f0=log_f0, noise_offset=offsets)
+        weights = voiced + 0.1 * (1 - voiced)
+        f0_loss = (weights * (out.log_f0 - log_f0).abs()).sum() / weights.sum()
+        return out.audio, f0_loss
+
     def validate(self, data: SegmentDataset, count: int, limit_seconds: float = 10.0) -> dict[str, float]:
         """Mean log-mel L1 (the vocoder's own analysis) over the first ``count`` clips of
         ``data``, synthesised whole (up to ``limit_seconds`` each)."""
@@ -163,17 +185,31 @@ class Trainer:
         if not clips:
             return {}
         self.generator.eval()
-        distances = []
+        distances, cents = [], []
         max_frames = frames_for_seconds(limit_seconds, self.config.sample_rate, self.config.hop_length)
         with torch.inference_mode():
             for clip in clips:
                 mel, audio = data.clip_features(clip)
                 mel, audio = mel[:, :max_frames], audio[: max_frames * self.config.hop_length]
-                fake = self.generator(mel[None].to(self.options.device))[0].clamp(-1, 1).cpu()
+                batch = mel[None].to(self.options.device)
+                if self.generator.harmonic:
+                    out = self.generator.synthesise(batch)
+                    fake = out.audio[0]
+                    log_f0, voiced = data.clip_pitch(clip)
+                    n = min(len(log_f0), out.log_f0.shape[1])
+                    error = (out.log_f0[0, :n].cpu() - log_f0[:n]).abs()[voiced[:n] > 0]
+                    if error.numel():
+                        cents.append(float(error.mean()) * 1200 / math.log(2))
+                else:
+                    fake = self.generator(batch)[0]
+                fake = fake.clamp(-1, 1).cpu()
                 cfg = self.config.mel_config
                 distances.append(float((log_mel(fake, cfg) - log_mel(audio, cfg)).abs().mean()))
         self.generator.train()
-        return {"val_mel_l1": sum(distances) / len(distances), "val_clips": len(distances)}
+        figures = {"val_mel_l1": sum(distances) / len(distances), "val_clips": len(distances)}
+        if cents:
+            figures["val_f0_cents"] = sum(cents) / len(cents)
+        return figures
 
     def modules(self) -> dict:
         return {"generator": self.generator, "discriminator": self.discriminators}

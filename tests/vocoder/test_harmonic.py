@@ -1,0 +1,133 @@
+"""The harmonic-plus-noise head: source, phase, filters, chunking and training (tiny models)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from tts_moe.audio import MelConfig, log_mel
+from tts_moe.errors import InputError
+from vocoder.config import VocoderConfig, preset
+from vocoder.harmonic import envelope_prior, frame_phases, minimum_phase, pulse_train, sample_phases
+from vocoder.loader import Vocoder
+from vocoder.model import Generator
+from vocoder.train import train
+
+from .test_vocoder_train import TINY_DISC, quiet
+
+
+def test_pulse_train_is_the_sum_of_its_harmonics():
+    phase = torch.rand(2, 500) * 2 * math.pi - math.pi
+    phase[0, :3] = torch.tensor([0.0, 1e-6, -1e-6])  # the kernel's removable singularity
+    harmonics = torch.randint(1, 40, (2, 500)).float()
+    k = torch.arange(1, 41).float()
+    expected = (torch.cos(k * phase[..., None]) * (k <= harmonics[..., None])).sum(-1)
+    assert torch.allclose(pulse_train(phase, harmonics), expected, atol=2e-3)
+
+
+def test_phase_integrates_the_interpolated_f0():
+    hop, rate = 256, 16000
+    f0 = torch.tensor([[100.0, 180.0, 140.0, 140.0, 300.0]])
+    per_sample = torch.cat([torch.from_numpy(np.interp(np.arange(hop * 5), np.arange(5) * hop, f0[0].numpy()))])
+    expected = torch.remainder(2 * math.pi / rate * (torch.cumsum(per_sample, 0) - per_sample) + math.pi,
+                               2 * math.pi) - math.pi
+    got = sample_phases(f0, frame_phases(f0, hop, rate), hop, rate)[0]
+    difference = torch.remainder(got.double() - expected + math.pi, 2 * math.pi) - math.pi
+    assert difference.abs().max() < 1e-4
+
+
+def test_anchor_sets_the_phase_of_its_frame():
+    f0 = torch.full((2, 10), 123.0)
+    plain = frame_phases(f0, 256, 16000)
+    anchored = frame_phases(f0, 256, 16000, anchor_frame=4, anchor_phase=torch.tensor([1.0, -2.0]))
+    assert torch.allclose(anchored[:, 4], torch.tensor([1.0, -2.0], dtype=torch.float64))
+    assert torch.allclose(anchored - anchored[:, :1], plain - plain[:, :1])
+
+
+def test_minimum_phase_keeps_the_magnitude_and_front_loads_the_response():
+    n_fft = 1024
+    freqs = torch.linspace(0, 1, n_fft // 2 + 1)
+    log_magnitude = (-3 * freqs + 0.8 * torch.exp(-((freqs - 0.1) / 0.02) ** 2))[None, :, None]
+    spectrum = minimum_phase(log_magnitude, n_fft)
+    assert torch.allclose(spectrum.abs().log(), log_magnitude, atol=1e-3)
+    response = torch.fft.irfft(spectrum[0, :, 0], n=n_fft)
+    energy = response.pow(2)
+    assert energy[: n_fft // 8].sum() > 0.95 * energy.sum()  # causal, decaying
+    assert not torch.allclose(spectrum.imag, torch.zeros_like(spectrum.imag), atol=1e-3)
+
+
+def test_envelope_prior_recovers_a_flat_spectrum():
+    config = MelConfig()
+    weights, bias = envelope_prior(config)
+    from tts_moe.audio import mel_filterbank
+
+    area = mel_filterbank(config).sum(dim=0)
+    flat = math.log(0.37)
+    mel = torch.log(0.37 * area)  # the log-mel of a spectrum that is 0.37 in every bin
+    assert torch.allclose(weights @ mel + bias, torch.full_like(bias, flat), atol=1e-4)
+
+
+@pytest.fixture(scope="module")
+def harmonic_vocoder():
+    torch.manual_seed(3)
+    generator = Generator(VocoderConfig(dim=32, intermediate_dim=64, num_layers=3, head="harmonic"))
+    for block in generator.blocks:
+        torch.nn.init.ones_(block.gamma)
+    return Vocoder(generator)
+
+
+def test_teacher_forced_f0_sets_the_pitch(harmonic_vocoder):
+    mel = log_mel(torch.randn(16000) * 0.1)[None]
+    out = harmonic_vocoder.generator.synthesise(mel, log_f0=torch.full((1, mel.shape[-1]), math.log(200.0)))
+    audio = out.audio[0, 2000:14000].double()
+    spectrum = torch.fft.rfft(audio * torch.hann_window(audio.numel(), dtype=torch.float64)).abs()
+    spectrum[: int(60 * audio.numel() / 16000)] = 0  # ignore DC
+    peak_hz = float(spectrum.argmax()) * 16000 / audio.numel()
+    assert peak_hz % 200 < 3 or peak_hz % 200 > 197, peak_hz  # strongest line is a harmonic of 200 Hz
+    assert out.log_f0.shape == (1, mel.shape[-1])
+
+
+def test_harmonic_chunked_synthesis_matches_whole(harmonic_vocoder):
+    mel = torch.randn(80, 333, generator=torch.Generator().manual_seed(4)) - 4.0
+    whole = harmonic_vocoder(mel).numpy()
+    for chunk in (64, 100, 1000):
+        chunked = harmonic_vocoder.synthesize(mel, chunk_frames=chunk)
+        assert chunked.shape == whole.shape == (333 * 256,)
+        assert np.abs(chunked - whole).max() < 1e-3 * np.abs(whole).max(), chunk
+    assert np.abs(whole).max() > 0.01
+
+
+def test_noise_is_read_at_absolute_positions(harmonic_vocoder):
+    head = harmonic_vocoder.generator.head
+    assert torch.equal(head.noise(1, 100, 50), head.noise(1, 150, 0)[:, 50:])
+    pair = head.noise(2, 10, torch.tensor([0, 7]))
+    assert torch.equal(pair[1, :3], head.noise(1, 10, 0)[0, 7:])
+
+
+def test_head_is_checked_and_old_configs_load():
+    with pytest.raises(InputError, match="head"):
+        VocoderConfig(head="wavenet")
+    old = VocoderConfig().to_dict()
+    old.pop("head")
+    old["version"] = 1
+    assert VocoderConfig.from_dict(old).head == "istft"
+    assert preset("hn-small").receptive_field_frames > preset("small").receptive_field_frames
+
+
+def test_harmonic_training_logs_f0(corpus, tmp_path):
+    opts = dict(corpus=str(corpus), run_dir=str(tmp_path / "run"), steps=3, batch_size=2,
+                segment_seconds=0.3, preset="hn-tiny", disc_start_step=2, log_every=1, warmup_steps=1,
+                discriminator=TINY_DISC, val_clips=2)
+    from vocoder.train import TrainOptions
+
+    state = train(TrainOptions(**opts), log=quiet)
+    lines = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    steps = [line for line in lines if "loss_g" in line]
+    assert len(steps) == 3 and all(math.isfinite(line["f0"]) for line in steps)
+    assert "adv" in steps[-1]  # the discriminators work with this head too
+    validation = state["validation"][-1]
+    assert math.isfinite(validation["val_mel_l1"]) and validation["val_f0_cents"] > 0
