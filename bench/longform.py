@@ -14,7 +14,7 @@ memory   Peak resident memory of a child process that loads the models and synth
 wer      pocketsphinx word error rate of LJ test sentences synthesised with the flite-derived
          voices (flite-slt, flite-rms, hts-slt) against the WER of the teacher's own audio of
          the same sentences (held-out corpus). Goal: within 1.25x of the teacher. The default
-         corpus, 40 sentences per voice (~2,400 words; 5 per voice proved too few to judge a
+         corpus, 40 sentences per voice (2,043 words; 5 per voice proved too few to judge a
          1.25x ratio: 1.11 and 1.31 in two runs of the same weights), is built once with
              tts-moe corpus build ../corpora/heldout-wer --texts test --styles neutral \
                  --speakers flite-slt,flite-rms,hts-slt --clips-per-cell 40
