@@ -30,9 +30,9 @@ import torch
 from tts_moe.audio import MelConfig, load_audio, log_mel
 from tts_moe.corpus.metadata import load_metadata, require_training_corpus
 from tts_moe.errors import InputError
+from vocoder.harmonic import LOG_F0_MEAN
 
 MAX_FRAME_MISMATCH = 2
-FALLBACK_LOG_F0 = float(np.log(150.0))  # F0 track of a clip with no voiced frame
 PCM_SCALE = 32768
 
 
@@ -200,8 +200,8 @@ class SegmentDataset:
             mel, audio = self.clip_features(clip)
             cfg = self.mel_config
             log_f0, voiced = frame_pitch(audio.numpy(), mel.shape[1], cfg.hop_length, cfg.sample_rate)
-            if not voiced.any():
-                log_f0 = np.full_like(log_f0, FALLBACK_LOG_F0)
+            if not voiced.any() or not log_f0.any():  # frame_pitch returns zeros when it found no track
+                log_f0, voiced = np.full_like(log_f0, LOG_F0_MEAN), np.zeros_like(voiced)
             self._pitch[clip.id] = (torch.from_numpy(log_f0), torch.from_numpy(voiced.astype(np.float32)))
         return self._pitch[clip.id]
 

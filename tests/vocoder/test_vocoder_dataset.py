@@ -89,3 +89,31 @@ def test_predicted_mel_problems(corpus, tmp_path):
         SegmentDataset(train[:1], MelConfig(), 20, mel_dir=tmp_path).batch(0, 0, 1)
     mixed = SegmentDataset(train[1:], MelConfig(), 20, mel_dir=tmp_path, allow_missing_mels=True)
     assert mixed.batch(0, 0, 2)[0].shape == (2, 80, 20)
+
+
+def test_pitch_batch_matches_the_segments_of_batch(corpus, monkeypatch):
+    train, _, _ = load_corpus_clips(corpus)
+    data = SegmentDataset(train, MelConfig(), 20)
+    log_f0, voiced = data.pitch_batch(seed=3, step=5, batch_size=4)
+    assert log_f0.shape == voiced.shape == (4, 20)
+    for row, (clip, start) in enumerate(data.segments(seed=3, step=5, batch_size=4)):
+        track, flags = data.clip_pitch(clip)
+        assert torch.equal(log_f0[row], track[start : start + 20])
+        assert torch.equal(voiced[row], flags[start : start + 20])
+
+
+def test_a_clip_without_an_f0_track_gets_the_mean_f0_unvoiced(corpus, monkeypatch):
+    """frame_pitch returns zeros when it finds fewer than two voiced F0 frames, even if one
+    mel frame is flagged voiced: that must not become a 1 Hz training target."""
+    import tts_moe.acoustic.features as features
+    from vocoder.harmonic import LOG_F0_MEAN
+
+    def one_voiced_frame(audio, frames, hop, sample_rate):
+        voiced = np.zeros(frames, dtype=np.uint8)
+        voiced[0] = 1
+        return np.zeros(frames, dtype=np.float32), voiced
+
+    monkeypatch.setattr(features, "frame_pitch", one_voiced_frame)
+    train, _, _ = load_corpus_clips(corpus)
+    log_f0, voiced = SegmentDataset(train, MelConfig(), 20).clip_pitch(train[0])
+    assert torch.allclose(log_f0, torch.full_like(log_f0, LOG_F0_MEAN)) and not voiced.any()
