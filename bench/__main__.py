@@ -115,9 +115,10 @@ def plan(mode: str, ctx: Context) -> list[Step]:
         "watermark_configs": ("watermark", None, ("--configs",), "", "1-2 min"),
         "acoustic": ("acoustic", ("--quick",), (), "3 min", "10 min"),
         "longform": ("longform", ("--quick",), (), "4 min", "15-30 min"),
-        # both reserved voices at 30 s / 1 / 2 min of reference (each enrollment ~3-5 min on 2 cores)
-        "cloning": ("cloning", ("--quick", "--seconds", "30", "--steps", "60"), ("--seconds", "30,60,120"),
-                    "3 min", "25-30 min"),
+        # both reserved voices at 30 s / 1 / 2 / 5 min of reference (vector + adapter), and the
+        # speaker vector alone at 2 min (each enrollment ~3-5 min on 2 cores)
+        "cloning": ("cloning", ("--quick", "--seconds", "30", "--steps", "60", "--adapter-steps", "60",
+                                "--vector-only-seconds", "30"), ("--seconds", "30,60,120,300"), "5 min", "50-60 min"),
     }
     steps = []
     for name, (module, quick_args, full_args, quick_time, full_time) in sizes.items():

@@ -1,6 +1,7 @@
 """Cloning benchmark: speaker similarity of cloned voices on the reserved unseen voices.
 
     python -m bench.cloning [--quick] [--voices flite-awb,festival-ked] [--seconds 30,60,120,300]
+                            [--adapter-steps 150] [--vector-only-seconds 120]
 
 For each reserved voice (never in training): its teacher renders LJ Speech *train* sentences
 as reference audio (with their transcripts), `voices.enroll` clones it from the first 30 s /
@@ -9,7 +10,9 @@ test corpus (LJ ``test.txt``; the same texts as the real clips). Similarity is r
 cosine between each synthesised clip and the centroid of the real held-out clips' embeddings,
 averaged; the reference is the same measure for every built-in voice speaking the same
 sentences, of which the nearest (highest) is reported. Goal: >= 0.80 and above the nearest
-built-in voice. Enrollment wall time is reported per size.
+built-in voice. Enrollment wall time is reported per size. Enrollment fits a speaker vector and
+then a decoder adapter (:mod:`voices.adapter`); at ``--vector-only-seconds`` the speaker vector
+alone is measured too, side by side, so the adapter's gain is visible.
 """
 
 from __future__ import annotations
@@ -88,10 +91,12 @@ def synthesize_all(synth, voice: str, texts: list[str], folder: Path) -> list[np
     return out
 
 
-def bench_voice(speaker_id: str, sizes: list[float], reserved: Path, steps: int, work: Path) -> tuple[list[Row], dict]:
+def bench_voice(speaker_id: str, sizes: list[float], reserved: Path, steps: int, work: Path, *,
+                adapter_steps: int = 150, vector_only: list[float] = ()) -> tuple[list[Row], dict]:
     from bench.speech_metrics import speaker_embedding
     from tts_moe.audio import load_audio
     from tts_moe.synthesis import Synthesizer
+    from voices.adapter import AdapterConfig
     from voices.enroll import enroll_voice
 
     records = [json.loads(line) for line in (reserved / "metadata.jsonl").read_text(encoding="utf-8").splitlines()
@@ -106,23 +111,30 @@ def bench_voice(speaker_id: str, sizes: list[float], reserved: Path, steps: int,
     synth = Synthesizer.from_pretrained(ledger_path=ledger, voices_dir=voices_dir)
     builtin = {v: mean_similarity(synthesize_all(synth, v, texts, work), centroid) for v in synth.voices}
     nearest = max(builtin, key=builtin.get)
-    references = reference_audio(speaker_id, max(sizes), work / f"ref-{speaker_id}")
+    references = reference_audio(speaker_id, max([*sizes, *vector_only]), work / f"ref-{speaker_id}")
     evidence = work / "evidence.txt"
     evidence.write_text("consent statement for the benchmark voice\n")
     rows = [Row(f"{speaker_id}: nearest built-in voice similarity", round(builtin[nearest], 3), "", "", None),
             Row(f"{speaker_id}: nearest built-in voice", nearest)]
-    extra = {"builtin": builtin, "sizes": {}}
-    for seconds in sizes:
+    extra = {"builtin": builtin, "sizes": {}, "vector_only": {}}
+    runs = [(s, adapter_steps > 0) for s in sizes] + [(s, False) for s in vector_only if adapter_steps > 0]
+    for seconds, with_adapter in runs:
         chosen = take_seconds(references, seconds)
-        name = f"{speaker_id.replace('-', '')}-{int(seconds)}s"
+        name = f"{speaker_id.replace('-', '')}-{int(seconds)}s{'' if with_adapter else '-vector'}"
         consent = {"speaker_name": name, "consenting_person": "benchmark", "date": "2026-01-01",
                    "purposes": ["benchmark"], "expiry": "2099-01-01", "evidence": {"path": str(evidence)}}
         start = time.perf_counter()
         enroll_voice(name, [p for p, _ in chosen], consent, transcripts=[t for _, t in chosen],
-                     voices_dir=voices_dir, ledger_path=ledger, steps=steps)
+                     voices_dir=voices_dir, ledger_path=ledger, steps=steps,
+                     adapter=AdapterConfig(steps=adapter_steps) if with_adapter else None)
         wall = time.perf_counter() - start
         synth = Synthesizer.from_pretrained(ledger_path=ledger, voices_dir=voices_dir)
         similarity = mean_similarity(synthesize_all(synth, name, texts, work), centroid)
+        if not with_adapter and adapter_steps > 0:  # the side-by-side baseline
+            rows.append(Row(f"{speaker_id}: speaker vector only, from {seconds:g} s, similarity",
+                            round(similarity, 3)))
+            extra["vector_only"][str(seconds)] = {"similarity": similarity, "wall_seconds": wall}
+            continue
         rows.append(Row(f"{speaker_id}: cloned from {seconds:g} s, similarity", round(similarity, 3), "",
                         f">= {SIMILARITY_GOAL} and > nearest built-in",
                         at_least(similarity, SIMILARITY_GOAL) and similarity > builtin[nearest]))
@@ -136,7 +148,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.cloning", description=__doc__.split("\n\n")[0])
     parser.add_argument("--voices", help="reserved voices (default flite-awb,festival-ked; --quick flite-awb)")
     parser.add_argument("--seconds", help="reference sizes (default 30,60,120,300; --quick 30,60)")
-    parser.add_argument("--steps", type=int, default=150, help="enrollment steps (default 150)")
+    parser.add_argument("--steps", type=int, default=150, help="speaker-vector steps (default 150)")
+    parser.add_argument("--adapter-steps", type=int, default=150,
+                        help="decoder-adapter steps (default 150; 0: the speaker vector alone)")
+    parser.add_argument("--vector-only-seconds", default="120",
+                        help="sizes at which the speaker vector alone is measured too (default 120; '' for none)")
     parser.add_argument("--reserved", type=Path, default=DEFAULT_RESERVED, help="reserved test corpus")
     parser.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
     parser.add_argument("--results", default="cloning", help="results name: bench/results/NAME.json")
@@ -150,8 +166,10 @@ def main(argv: list[str] | None = None) -> int:
     rows, extra = [], {}
     with tempfile.TemporaryDirectory() as folder:
         for voice in args.voices.split(","):
-            voice_rows, extra[voice] = bench_voice(voice, [float(s) for s in args.seconds.split(",")],
-                                                   args.reserved, args.steps, Path(folder) / voice)
+            voice_rows, extra[voice] = bench_voice(
+                voice, [float(s) for s in args.seconds.split(",")], args.reserved, args.steps, Path(folder) / voice,
+                adapter_steps=args.adapter_steps,
+                vector_only=[float(s) for s in args.vector_only_seconds.split(",") if s.strip()])
             rows += voice_rows
     title = "Cloning: speaker similarity (resemblyzer) on reserved unseen voices"
     print_table(title, rows)

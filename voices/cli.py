@@ -46,7 +46,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="refuse audio without a transcript instead of transcribing it with pocketsphinx")
     enroll.add_argument("--speaker", help="the speaker's name as in the consent record (default: the voice name "
                                           "must spell it)")
-    enroll.add_argument("--steps", type=int, default=150, help="adaptation steps (default 150)")
+    enroll.add_argument("--steps", type=int, default=150, help="speaker-vector steps (default 150)")
+    enroll.add_argument("--adapter-steps", type=int, default=150,
+                        help="decoder-adapter steps after the speaker vector (default 150)")
+    enroll.add_argument("--adapter-rank", type=int, default=4, help="the adapter's rank (default 4)")
+    enroll.add_argument("--no-adapter", dest="adapter", action="store_false",
+                        help="the speaker vector alone (faster enrollment, a weaker likeness: see docs/voices.md)")
     enroll.add_argument("--json", action="store_true", help="machine-readable output")
     _common(enroll)
     enroll.set_defaults(func=_enroll)
@@ -87,6 +92,7 @@ def _enroll(args: argparse.Namespace) -> int:
     import sys
 
     from tts_moe.errors import InputError
+    from voices.adapter import AdapterConfig
     from voices.enroll import enroll_voice
     from voices.pack import automatic_transcripts
 
@@ -96,15 +102,21 @@ def _enroll(args: argparse.Namespace) -> int:
             transcripts = [line for line in args.transcripts.read_text(encoding="utf-8").splitlines() if line.strip()]
         except OSError as error:
             raise InputError(f"cannot read --transcripts {args.transcripts}: {error}") from None
-    if args.steps < 1:
-        raise InputError(f"--steps must be at least 1, got {args.steps}")
+    for flag, value in (("--steps", args.steps), ("--adapter-steps", args.adapter_steps),
+                        ("--adapter-rank", args.adapter_rank)):
+        if value < 1:
+            raise InputError(f"{flag} must be at least 1, got {value}")
+    adapter = AdapterConfig(rank=args.adapter_rank, steps=args.adapter_steps) if args.adapter else None
+    total = args.steps + (args.adapter_steps if args.adapter else 0)
 
     def progress(step: int, loss: float) -> None:
         if not args.json and (step + 1) % 25 == 0:
-            print(f"step {step + 1}/{args.steps}: mel L1 {loss:.3f}", file=sys.stderr, flush=True)
+            stage = "speaker vector" if step < args.steps else "adapter"
+            print(f"step {step + 1}/{total} ({stage}): mel L1 {loss:.3f}", file=sys.stderr, flush=True)
 
     voice = enroll_voice(args.name, args.audio, args.consent, transcripts=transcripts, speaker=args.speaker,
-                         voices_dir=args.voices_dir, ledger_path=args.ledger, steps=args.steps, progress=progress,
+                         voices_dir=args.voices_dir, ledger_path=args.ledger, steps=args.steps, adapter=adapter,
+                         progress=progress,
                          auto_transcribe=args.auto_transcribe)
     automatic = automatic_transcripts(voice.name, args.voices_dir)
     if automatic:

@@ -9,10 +9,9 @@
    modulation), with a transcript per file (``transcripts``, else ``FILE.txt`` beside it,
    else, unless ``auto_transcribe=False``, pocketsphinx's: :mod:`voices.transcripts`; the
    manifest's ``auto_transcripts`` lists those, as they may contain errors);
-3. learns one speaker vector ``(speaker_dim,)`` with every network weight frozen: starting
-   from the mean built-in speaker, Adam on the teacher-forced training losses (mel, duration,
-   pitch, energy) over the reference clips, durations from the shipped aligner + monotonic
-   alignment search;
+3. fits the voice with every shipped weight frozen (:mod:`voices.adaptation`): one speaker
+   vector ``(speaker_dim,)``, then (unless ``adapter=None``) a small decoder adapter
+   (:mod:`voices.adapter`, low-rank changes of ~67k values) together with the vector;
 4. writes the voice pack atomically (:mod:`voices.pack`), records the voice and its consent
    in the ledger, and makes the pack's sample clip through the watermarking Synthesizer.
 
@@ -33,6 +32,8 @@ import torch
 
 from tts_moe.errors import AudioError, InputError, TTSMoeError
 from voices import pack
+from voices.adaptation import adapt_speaker, train_adapter
+from voices.adapter import AdapterConfig, VoiceAdapter
 from voices.consent import ConsentRecord, check_for_voice, load_consent
 from voices.transcripts import auto_transcript, read_transcripts
 
@@ -113,74 +114,21 @@ def load_references(files: Sequence[Path], transcripts: Sequence[str] | None, la
     return clips, total
 
 
-def _batch(clips: list[dict], speaker: torch.Tensor, style: int):
-    """A padded :class:`tts_moe.acoustic.dataset.Batch` whose speaker is the vector being learned."""
-    from tts_moe.acoustic.dataset import Batch
-
-    n, p_max, t_max = len(clips), max(len(c["ids"]) for c in clips), max(len(c["mel"]) for c in clips)
-    ids = torch.zeros(n, p_max, dtype=torch.long)
-    mel = torch.zeros(n, t_max, clips[0]["mel"].shape[1])
-    frame = {k: torch.zeros(n, t_max) for k in ("log_f0", "voiced", "energy")}
-    p_len, t_len = torch.tensor([len(c["ids"]) for c in clips]), torch.tensor([len(c["mel"]) for c in clips])
-    for row, clip in enumerate(clips):
-        ids[row, : p_len[row]] = torch.from_numpy(clip["ids"].astype(np.int64))
-        mel[row, : t_len[row]] = torch.from_numpy(clip["mel"].astype(np.float32))
-        for key, values in frame.items():
-            values[row, : t_len[row]] = torch.from_numpy(clip[key].astype(np.float32))
-    return Batch(ids=ids, id_mask=torch.arange(p_max)[None] < p_len[:, None], mel=mel,
-                 mel_mask=torch.arange(t_max)[None] < t_len[:, None], log_f0=frame["log_f0"],
-                 voiced=frame["voiced"], energy=frame["energy"], speaker=speaker.expand(n, -1),
-                 style=torch.full((n,), style, dtype=torch.long), clips=list(range(n)))
-
-
-def adapt_speaker(model, clips: list[dict], *, steps: int = 150, lr: float = 0.05, max_frames: int = 3000,
-                  seed: int = 0, progress: Callable[[int, float], None] | None = None) -> tuple[torch.Tensor, float]:
-    """Learn a speaker vector ``(speaker_dim,)`` for ``clips`` with ``model`` frozen; returns
-    it and the final mel loss."""
-    from tts_moe.acoustic.losses import loss_terms
-
-    model.eval()
-    for parameter in model.parameters():
-        parameter.requires_grad_(False)
-    speaker = model.speaker_embedding.weight.detach().mean(0).clone().requires_grad_(True)
-    optimizer = torch.optim.Adam([speaker], lr=lr)
-    neutral = model.config.styles.index("neutral") if "neutral" in model.config.styles else 0
-    rng = np.random.default_rng(seed)
-    order = np.argsort([len(c["mel"]) for c in clips])
-    mel_loss = float("nan")
-    for step in range(steps):
-        start = int(rng.integers(0, len(order)))
-        chosen, frames = [], 0
-        for index in np.roll(order, -start):  # neighbours in length: little padding
-            if chosen and frames + len(clips[index]["mel"]) > max_frames:
-                break
-            chosen.append(clips[index])
-            frames += len(clips[index]["mel"])
-        batch = _batch(chosen, speaker[None], neutral)
-        out = model(**batch.model_inputs())
-        terms = loss_terms(out, batch, binarize=False)
-        loss = terms["mel"] + terms["duration"] + terms["pitch"] + terms["energy"]
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        mel_loss = float(terms["mel"].detach())
-        if progress is not None:
-            progress(step, mel_loss)
-    return speaker.detach(), mel_loss
-
-
 def enroll_voice(name: str, audio: Sequence[str | os.PathLike], consent: str | os.PathLike | dict, *,
                  transcripts: Sequence[str] | None = None, speaker: str | None = None,
                  voices_dir: str | os.PathLike | None = None, ledger_path: str | os.PathLike | None = None,
                  acoustic: str | os.PathLike | None = None, steps: int = 150,
+                 adapter: AdapterConfig | None = AdapterConfig(),
                  progress: Callable[[int, float], None] | None = None, auto_transcribe: bool = True):
     """Enroll a cloned voice (see the module docstring); returns its :class:`voices.registry.Voice`.
 
     ``speaker`` is the speaker's name as in the consent record; without it the voice name
     must spell the record's speaker name (ignoring case, spaces and punctuation).
     ``auto_transcribe``: transcribe files that have no transcript with pocketsphinx (the
-    pack manifest's ``auto_transcripts`` lists them as ``{"file", "text"}``); False refuses them."""
-    from tts_moe.acoustic.loader import load_model, read_card
+    pack manifest's ``auto_transcripts`` lists them as ``{"file", "text"}``); False refuses them.
+    ``steps``: speaker-vector steps; ``adapter``: how to make the decoder adapter that follows
+    (None: the speaker vector alone). ``progress(step, mel_l1)`` counts both stages' steps."""
+    from tts_moe.acoustic.loader import fingerprint, load_model, read_card
     from voices.registry import Voice
     from watermark.ledger import Ledger
 
@@ -200,16 +148,24 @@ def enroll_voice(name: str, audio: Sequence[str | os.PathLike], consent: str | o
     clips, seconds = load_references(files, transcripts, "en-us", auto_transcribe=auto_transcribe)
     model = load_model(acoustic)
     vector, mel_loss = adapt_speaker(model, clips, steps=steps, progress=progress)
+    enrollment = {"steps": steps, "speaker_mel_l1": round(mel_loss, 4)}
+    voice_adapter = None
+    if adapter is not None:
+        stage_two = None if progress is None else (lambda step, loss: progress(steps + step, loss))
+        voice_adapter, vector, mel_loss = train_adapter(model, clips, vector, adapter, progress=stage_two)
+        enrollment["adapter"] = {**adapter.to_dict(), "values": voice_adapter.size()}
     manifest = {"kind": "cloned", "language": "en-us", "speaker_name": record.speaker_name,
-                "description": f"cloned from {seconds:.0f} s of reference audio of {record.speaker_name}",
-                "acoustic_model": {"symbols_version": card["config"].get("symbols_version"),
+                "description": f"cloned from {seconds:.0f} s of reference audio of {record.speaker_name} "
+                               f"({'speaker vector and decoder adapter' if voice_adapter else 'speaker vector'})",
+                "acoustic_model": {"fingerprint": fingerprint(model),
+                                   "symbols_version": card["config"].get("symbols_version"),
                                    "steps": card.get("training", {}).get("steps"),
                                    "speaker_dim": int(vector.numel())},
                 "reference_seconds": round(seconds, 2), "reference_files": len(files),
                 "auto_transcripts": [{"file": Path(c["file"]).name, "text": c["transcript"]}
                                      for c in clips if c["auto_transcript"]],
-                "enrollment": {"steps": steps, "final_mel_l1": round(mel_loss, 4),
-                               "wall_seconds": None}, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+                "enrollment": {**enrollment, "final_mel_l1": round(mel_loss, 4), "wall_seconds": None},
+                "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     with Ledger(ledger_path) as ledger:
         ledger.add_voice(name, "cloned", name=record.speaker_name,
                          details={"reference_seconds": round(seconds, 2)})
@@ -220,10 +176,11 @@ def enroll_voice(name: str, audio: Sequence[str | os.PathLike], consent: str | o
     consent_id = row["consent_id"]
     manifest["consent_id"] = consent_id
     try:
-        sample = _make_sample(name, vector, consent_id, ledger_path, acoustic)
+        sample = _make_sample(name, vector, voice_adapter, consent_id, ledger_path, acoustic)
         manifest["sample"] = "sample.wav"
         manifest["enrollment"]["wall_seconds"] = round(time.perf_counter() - started, 1)
-        pack.write_pack(name, vector, manifest, folder=voices_dir, extra_files={"sample.wav": sample})
+        pack.write_pack(name, vector, manifest, folder=voices_dir, adapter=voice_adapter,
+                        extra_files={"sample.wav": sample})
     except BaseException as error:
         with Ledger(ledger_path) as ledger:
             ledger.revoke_consent(consent_id, f"enrollment failed: {type(error).__name__}: {error}"[:300])
@@ -235,14 +192,15 @@ def enroll_voice(name: str, audio: Sequence[str | os.PathLike], consent: str | o
                  description=manifest["description"], consent_id=consent_id)
 
 
-def _make_sample(name: str, vector: torch.Tensor, consent_id: str, ledger_path, acoustic) -> Path:
+def _make_sample(name: str, vector: torch.Tensor, voice_adapter: VoiceAdapter | None, consent_id: str,
+                 ledger_path, acoustic) -> Path:
     """The pack's sample clip, made (watermarked, logged) by the Synthesizer."""
     import tempfile
 
     from tts_moe.synthesis import Synthesizer
 
     synth = Synthesizer.from_pretrained(acoustic, ledger_path=ledger_path)
-    synth.add_cloned_voice(name, vector, consent_id)
+    synth.add_cloned_voice(name, vector, consent_id, adapter=voice_adapter)
     out = Path(tempfile.mkdtemp(prefix="tts-moe-sample-")) / "sample.wav"
     try:
         synth.synthesize(SAMPLE_TEXT, out, voice=name, progress=False)

@@ -1,6 +1,8 @@
 """Voice packs of cloned voices: a folder per voice with fp16 weights and a JSON manifest.
 
     VOICES_DIR/NAME/speaker.safetensors   "speaker": (speaker_dim,) float16
+    VOICES_DIR/NAME/adapter.safetensors   the voice's decoder adapter, float16, when it has one
+                                          (:class:`voices.adapter.VoiceAdapter`)
     VOICES_DIR/NAME/voice.json            name, kind "cloned", description, consent id,
                                           acoustic model identity, reference seconds,
                                           enrolment figures, automatic transcripts
@@ -27,7 +29,7 @@ from tts_moe.errors import InputError, OutputError
 from watermark.ledger.records import sha256_file
 
 ENV_VAR = "TTS_MOE_VOICES"
-MANIFEST, WEIGHTS = "voice.json", "speaker.safetensors"
+MANIFEST, WEIGHTS, ADAPTER = "voice.json", "speaker.safetensors", "adapter.safetensors"
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
 
 
@@ -49,7 +51,7 @@ def check_name(name: str) -> str:
 
 
 def write_pack(name: str, speaker: torch.Tensor, manifest: dict[str, Any], *, folder: str | os.PathLike | None = None,
-               extra_files: dict[str, Path] | None = None) -> Path:
+               adapter=None, extra_files: dict[str, Path] | None = None) -> Path:
     """Write the pack atomically (temp folder + rename); refuses to replace an existing voice."""
     from safetensors.torch import save_file
 
@@ -65,6 +67,8 @@ def write_pack(name: str, speaker: torch.Tensor, manifest: dict[str, Any], *, fo
     try:
         save_file({"speaker": speaker.detach().to(torch.float16).contiguous()}, str(temp / WEIGHTS),
                   metadata={"format": "pt", "dtype": "float16"})
+        if adapter is not None:
+            save_file(adapter.tensors(), str(temp / ADAPTER), metadata={"format": "pt", "dtype": "float16"})
         for file_name, source in (extra_files or {}).items():
             shutil.copyfile(source, temp / file_name)
         files = {p.name: sha256_file(p) for p in sorted(temp.iterdir())}
@@ -117,6 +121,22 @@ def load_speaker(name: str, folder: str | os.PathLike | None = None) -> tuple[to
     except (OSError, SafetensorError, KeyError) as error:
         raise InputError(f"voice pack {pack} is damaged: {WEIGHTS}: {error}") from None
     return speaker, manifest
+
+
+def load_adapter_tensors(name: str, folder: str | os.PathLike | None = None) -> dict[str, torch.Tensor] | None:
+    """The adapter tensors of voice ``name`` (fp16, as stored), or None when its pack has no
+    adapter. Call :func:`load_speaker` first: it checks every file's hash."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    manifest = read_manifest(name, folder) or {}
+    if ADAPTER not in manifest.get("files", {}):
+        return None
+    path = voices_dir(folder) / name / ADAPTER
+    try:
+        return load_file(str(path))
+    except (OSError, SafetensorError) as error:
+        raise InputError(f"voice pack {path.parent} is damaged: {ADAPTER}: {error}") from None
 
 
 def list_packs(folder: str | os.PathLike | None = None) -> list[dict[str, Any]]:

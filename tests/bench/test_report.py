@@ -201,7 +201,7 @@ def test_quick_and_full_sizes(tmp_path):
     assert "--weights" not in quick["watermark"]  # no shipped watermark weights: random networks
     assert set(full) - set(quick) == {"vocoder_reserved", "watermark_configs", "moe_vs_dense"}
     assert list(quick)[-3:] == ["acoustic", "longform", "cloning"]
-    assert "--quick" in quick["cloning"] and full["cloning"][full["cloning"].index("--seconds") + 1] == "30,60,120"
+    assert "--quick" in quick["cloning"] and full["cloning"][full["cloning"].index("--seconds") + 1] == "30,60,120,300"
     # without shipped vocoder weights: speed of random networks only, no quality, no reserved run
     bare = {s.name: s.args for s in plan("full", Context(results_dir=tmp_path, vocoder_weights=None))}
     assert "--weights" not in bare["vocoder"] and "--corpus" not in bare["vocoder"] and "vocoder_reserved" not in bare

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
 from tts_moe.errors import InputError
 from tts_moe.synthesis import Synthesizer
+from tts_moe.synthesis.plan import Job
+from voices.adapter import AdapterConfig, VoiceAdapter
 from voices.pack import write_pack
 from watermark.ledger import Ledger
 
@@ -55,3 +58,55 @@ def test_a_damaged_pack_and_an_unknown_voice_are_named(parts, cloned, tmp_path):
         synth.synthesize("Hello.", tmp_path / "c.wav", voice="ada", progress=False)
     with pytest.raises(InputError, match="unknown voice 'nobody'"):
         synth.synthesize("Hello.", tmp_path / "c.wav", voice="nobody", progress=False)
+
+
+def _job(index: int, voice: str) -> Job:
+    return Job(index=index, text="x", words=["x"], phonemes="x", ids=[5 + (k % 20) for k in range(6 + index)],
+               voice=voice, style="neutral", rate=1.0, pitch=0.0, volume=0.0, pause_before=0.0)
+
+
+def test_a_voice_with_an_adapter_is_rendered_by_its_own_model(parts, cloned, tmp_path):
+    acoustic, vocoder, watermarker = parts
+    _, ada_consent, ledger_path, voices_dir = cloned
+    with Ledger(ledger_path) as ledger:
+        ledger.add_voice("bea", "cloned", name="Bea Example")
+        consent_id = ledger.add_consent("bea", "Bea Example", expires_at="2099-01-01T00:00:00Z")["consent_id"]
+    vector = torch.randn(acoustic.config.speaker_dim, generator=torch.Generator().manual_seed(1))
+    adapter = VoiceAdapter.create(acoustic, AdapterConfig(rank=2))
+    for _, up in adapter.factors.values():
+        up.normal_(0, 0.5, generator=torch.Generator().manual_seed(2))
+    write_pack("bea", vector, {"kind": "cloned", "consent_id": consent_id}, folder=voices_dir, adapter=adapter)
+    synth = Synthesizer(acoustic, vocoder, watermarker, ledger_path=ledger_path, voices_dir=voices_dir)
+    synth.check_voice("ada")  # the same vector, no adapter
+    synth.check_voice("bea")
+    assert set(synth.engine.adapted) == {"bea"}
+    assert synth.engine.adapted["bea"].encoder[0].qkv.weight is acoustic.encoder[0].qkv.weight
+    jobs = [_job(0, "bea"), _job(1, "ada"), _job(2, "bea"), _job(3, "flite-slt")]
+    batches = synth.engine.batches(jobs)
+    assert sorted(sorted(j.index for j in b) for b in batches) == [[0, 2], [1, 3]]  # the adapted voice apart
+    plain, adapted_job = synth.engine.render([_job(0, "ada")])[0], synth.engine.render([_job(0, "bea")])[0]
+    assert np.array_equal(plain.durations, adapted_job.durations)  # the adapter changes the decoder only
+    assert not np.allclose(plain.audio, adapted_job.audio, atol=1e-3)
+    result = synth.synthesize("Hello there.", tmp_path / "d.wav", voice="bea", progress=False)
+    with Ledger(ledger_path) as ledger:
+        assert ledger.clip(result.clip_id)["consent_id"] == consent_id
+    damaged = voices_dir / "bea" / "adapter.safetensors"
+    damaged.write_bytes(damaged.read_bytes()[:-2] + b"\1\1")
+    with pytest.raises(InputError, match="damaged: adapter.safetensors does not match"):
+        Synthesizer(*parts, ledger_path=ledger_path, voices_dir=voices_dir).check_voice("bea")
+
+
+def test_a_pack_fitted_to_other_weights_is_refused(parts, cloned, tmp_path):
+    from tts_moe.acoustic.loader import fingerprint
+
+    acoustic, vocoder, watermarker = parts
+    _, consent_id, ledger_path, voices_dir = cloned
+    vector = torch.zeros(acoustic.config.speaker_dim)
+    for name, print_ in (("same", fingerprint(acoustic)), ("other", "0123456789abcdef")):
+        write_pack(name, vector, {"kind": "cloned", "consent_id": consent_id,
+                                  "acoustic_model": {"fingerprint": print_}}, folder=voices_dir)
+    synth = Synthesizer(acoustic, vocoder, watermarker, ledger_path=ledger_path, voices_dir=voices_dir)
+    synth.check_voice("same")
+    with pytest.raises(InputError, match="'other' was fitted to other acoustic-model weights .*enroll it again"):
+        synth.check_voice("other")
+    assert fingerprint(acoustic) == synth._fingerprint and len(synth._fingerprint) == 16

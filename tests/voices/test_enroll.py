@@ -15,6 +15,7 @@ from tts_moe import asr
 from tts_moe.audio import SAMPLE_RATE, load_audio, write_audio
 from tts_moe.cli import main
 from tts_moe.errors import AudioError, InputError
+from voices.adapter import AdapterConfig
 from voices.enroll import enroll_voice, load_references, read_transcripts, speech_checks
 from voices.pack import read_manifest
 from watermark.ledger import Ledger
@@ -126,10 +127,15 @@ def test_a_tiny_enrollment_end_to_end(tmp_path, speech, monkeypatch):
     voices_dir, ledger_path = tmp_path / "voices", tmp_path / "l.db"
     files = without_sidecars(speech, tmp_path / "ref", keep=len(speech) - 1)  # the last one: automatic
     fake_recogniser(monkeypatch, ["in the end the chairman asked for a vote and the motion was carried"])
+    steps = []
     voice = enroll_voice("ada-example", files, consent(tmp_path), voices_dir=voices_dir, ledger_path=ledger_path,
-                         steps=2)
+                         steps=2, adapter=AdapterConfig(rank=2, steps=3), progress=lambda s, _: steps.append(s))
     manifest = read_manifest("ada-example", voices_dir)
     assert voice.consent_id == manifest["consent_id"] and manifest["reference_seconds"] >= 30
+    assert steps == [0, 1, 2, 3, 4]  # two speaker-vector steps, then three adapter steps
+    assert manifest["enrollment"]["adapter"]["rank"] == 2 and manifest["enrollment"]["adapter"]["values"] > 0
+    assert "adapter.safetensors" in manifest["files"]
+    assert len(manifest["acoustic_model"]["fingerprint"]) == 16
     assert manifest["auto_transcripts"] == [
         {"file": files[-1].name, "text": "in the end the chairman asked for a vote and the motion was carried"}]
     assert (voices_dir / "ada-example" / "sample.wav").is_file()
@@ -139,6 +145,10 @@ def test_a_tiny_enrollment_end_to_end(tmp_path, speech, monkeypatch):
         assert len(clips) == 1 and clips[0]["consent_id"] == voice.consent_id  # the sample, logged
     with pytest.raises(InputError, match="already exists"):
         enroll_voice("ada-example", speech, consent(tmp_path), voices_dir=voices_dir, ledger_path=ledger_path, steps=1)
+    alone = enroll_voice("ada-plain", speech, consent(tmp_path, name="Ada Plain"), voices_dir=voices_dir,
+                         ledger_path=ledger_path, steps=1, adapter=None)
+    assert "adapter.safetensors" not in read_manifest(alone.name, voices_dir)["files"]
+    assert "adapter" not in read_manifest(alone.name, voices_dir)["enrollment"]
     assert json.loads((voices_dir / "ada-example" / "voice.json").read_text())["files"]
 
 
@@ -196,7 +206,7 @@ def test_cli_passes_the_flag_and_warns_about_automatic_transcripts(tmp_path, mon
     seen = {}
 
     def enroll_voice(name, audio, consent, *, voices_dir=None, auto_transcribe=True, **rest):
-        seen["auto_transcribe"] = auto_transcribe
+        seen["auto_transcribe"], seen["adapter"] = auto_transcribe, rest.get("adapter")
         write_pack(name, torch.zeros(4), {"kind": "cloned", "consent_id": "c1",
                                           "auto_transcripts": [{"file": "a.wav", "text": "hello world"}]},
                    folder=voices_dir)
@@ -211,3 +221,9 @@ def test_cli_passes_the_flag_and_warns_about_automatic_transcripts(tmp_path, mon
     assert "warning: 1 transcript(s) were made by automatic speech recognition" in err
     assert "a.wav: hello world" in err
     assert main([*args, str(tmp_path / "v2")]) == 0 and seen["auto_transcribe"] is True
+    assert seen["adapter"] == AdapterConfig()  # the adapter by default
+    assert main([*args, str(tmp_path / "v3"), "--adapter-steps", "40", "--adapter-rank", "8"]) == 0
+    assert seen["adapter"] == AdapterConfig(rank=8, steps=40)
+    assert main([*args, str(tmp_path / "v4"), "--no-adapter"]) == 0 and seen["adapter"] is None
+    assert main([*args, str(tmp_path / "v5"), "--adapter-rank", "0"]) == 2
+    assert "--adapter-rank must be at least 1" in capsys.readouterr().err

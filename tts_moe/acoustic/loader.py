@@ -43,6 +43,18 @@ def inference_state(model: AcousticModel) -> dict[str, torch.Tensor]:
     return {k: v for k, v in model.state_dict().items() if not k.startswith("aligner.")}
 
 
+def fingerprint(model: AcousticModel) -> str:
+    """16 hex digits identifying ``model``'s inference weights (sha256 over their fp16 bytes,
+    in name order): what a cloned voice was fitted to (:mod:`voices.enroll`)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name, tensor in sorted(inference_state(model).items()):
+        digest.update(name.encode())
+        digest.update(tensor.detach().to(torch.float16).contiguous().view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
 def save_pretrained(model: AcousticModel, folder: str | os.PathLike, card: dict) -> Path:
     """Export ``model`` (fp16) with ``card`` (config filled in): the inference modules under
     ``model.*`` and the small training-only aligner under ``aligner.*`` (so that training can

@@ -53,6 +53,7 @@ class SpeechEngine:
         self.config = acoustic.config
         self.speakers = {s: i for i, s in enumerate(self.config.speakers)}
         self.cloned: dict[str, tuple] = {}  # cloned voice -> (speaker vector (speaker_dim,), consent id)
+        self.adapted: dict[str, AcousticModel] = {}  # cloned voice with an adapter -> its adapted model
         self.styles = {s: i for i, s in enumerate(self.config.styles)}
         self.hop = int(self.config.mel["hop_length"])
         self.max_batch, self.max_batch_phonemes = max_batch, max_batch_phonemes
@@ -60,9 +61,17 @@ class SpeechEngine:
         self.times = StageTimes()
 
     def batches(self, jobs: list[Job]) -> list[list[Job]]:
-        """Length-sorted batches within the phoneme budget."""
-        groups = length_batches([len(j.ids) for j in jobs], self.max_batch_phonemes, self.max_batch)
-        return [[jobs[i] for i in group] for group in groups]
+        """Length-sorted batches within the phoneme budget; the jobs of a voice with its own
+        (adapted) model are batched apart from the rest."""
+        out = []
+        for model_key in dict.fromkeys(self._model_key(j) for j in jobs):
+            group = [j for j in jobs if self._model_key(j) == model_key]
+            out += [[group[i] for i in rows]
+                    for rows in length_batches([len(j.ids) for j in group], self.max_batch_phonemes, self.max_batch)]
+        return out
+
+    def _model_key(self, job: Job) -> str | None:
+        return job.voice if job.voice in self.adapted else None
 
     def render(self, jobs: list[Job], *, style_mix=None, expert_bias=None, dense: bool = False,
                pitch_range: float = 1.0) -> list[Rendered]:
@@ -95,8 +104,9 @@ class SpeechEngine:
         style = torch.tensor([self.styles[j.style] for j in jobs])
         controls = Controls(rate=torch.tensor([j.rate for j in jobs]), pitch_shift=torch.tensor([j.pitch for j in jobs]),
                             pitch_range=pitch_range)
-        out = self.acoustic.synthesize(ids, id_mask, speaker, style, controls, style_mix=style_mix,
-                                       expert_bias=expert_bias, dense=dense)
+        model = self.adapted.get(jobs[0].voice, self.acoustic)
+        out = model.synthesize(ids, id_mask, speaker, style, controls, style_mix=style_mix,
+                               expert_bias=expert_bias, dense=dense)
         frames = out.mel_mask.sum(1)
         floor = float(np.log(self.config.mel["log_floor"]))
         mel = out.mel.masked_fill(~out.mel_mask[..., None], floor).clamp(min=floor)

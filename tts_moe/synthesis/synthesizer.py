@@ -90,14 +90,15 @@ class Synthesizer:
         self.ledger_path = ledger_path
         self.voices = list(self.config.speakers)
         self.styles = list(self.config.styles)
-        self.default_voice = default_voice or self._preferred_voice()
-        self.default_style = default_style
-        self.check_voice(self.default_voice, "default voice")
-        self.check_style(default_style, "default style")
         self.keep_routing = keep_routing
         self.voice_styles = dict(voice_styles or {})  # styles each voice was trained in (model card)
         self.voices_dir = voices_dir  # cloned voice packs (voices.pack.voices_dir)
         self.cloned: dict[str, tuple] = self.engine.cloned  # name -> (speaker vector, consent id)
+        self._fingerprint: str | None = None  # of the acoustic weights, computed when a pack needs it
+        self.default_voice = default_voice or self._preferred_voice()
+        self.default_style = default_style
+        self.check_voice(self.default_voice, "default voice")
+        self.check_style(default_style, "default style")
 
     @classmethod
     def from_pretrained(cls, acoustic: str | os.PathLike | None = None, vocoder: str | os.PathLike | None = None,
@@ -126,7 +127,7 @@ class Synthesizer:
         """Refuse an unknown voice, and a cloned voice whose consent is revoked or expired."""
         if voice in self.voices:
             return
-        from voices.pack import load_speaker, read_manifest
+        from voices.pack import load_adapter_tensors, load_speaker, read_manifest
 
         manifest = read_manifest(voice, self.voices_dir) if voice not in self.cloned else None
         if voice not in self.cloned and manifest is None:
@@ -134,17 +135,43 @@ class Synthesizer:
                              " (and the cloned voices of `tts-moe voices list`)")
         if voice not in self.cloned:
             vector, manifest = load_speaker(voice, self.voices_dir)
-            self.add_cloned_voice(voice, vector, manifest.get("consent_id"))
+            self._check_fitted_model(voice, manifest)
+            self.add_cloned_voice(voice, vector, manifest.get("consent_id"),
+                                  adapter=load_adapter_tensors(voice, self.voices_dir))
         self._check_consent(voice, where)
 
-    def add_cloned_voice(self, name: str, vector, consent_id: str | None) -> None:
-        """Make a cloned voice's speaker vector ``(speaker_dim,)`` usable (its consent is
-        checked against the ledger before each synthesis)."""
+    def _check_fitted_model(self, voice: str, manifest: dict) -> None:
+        """Refuse a pack fitted to other acoustic weights (its vector and adapter mean nothing
+        to this model); packs from before fingerprints were recorded pass."""
+        from tts_moe.acoustic.loader import fingerprint
+
+        recorded = (manifest.get("acoustic_model") or {}).get("fingerprint")
+        if recorded is None:
+            return
+        if self._fingerprint is None:
+            self._fingerprint = fingerprint(self.engine.acoustic)
+        if recorded != self._fingerprint:
+            raise InputError(f"cloned voice {voice!r} was fitted to other acoustic-model weights (fingerprint "
+                             f"{recorded}, these weights {self._fingerprint}); enroll it again from its reference "
+                             "audio with these weights")
+
+    def add_cloned_voice(self, name: str, vector, consent_id: str | None, *, adapter=None) -> None:
+        """Make a cloned voice's speaker vector ``(speaker_dim,)`` and, when it has one, its
+        decoder adapter (a :class:`voices.adapter.VoiceAdapter` or its stored tensors) usable
+        (its consent is checked against the ledger before each synthesis)."""
         if int(vector.numel()) != self.config.speaker_dim:
             raise InputError(f"cloned voice {name!r} was adapted for another acoustic model "
                              f"(speaker vector {vector.numel()}, model {self.config.speaker_dim}); enroll it again")
         if not consent_id:
             raise InputError(f"cloned voice {name!r} has no consent record; it cannot be used")
+        if adapter is not None:
+            from voices.adapter import VoiceAdapter
+
+            if isinstance(adapter, dict):
+                adapter = VoiceAdapter.from_tensors(adapter, self.engine.acoustic, f"cloned voice {name!r}: adapter")
+            self.engine.adapted[name] = adapter.apply(self.engine.acoustic)
+        else:
+            self.engine.adapted.pop(name, None)
         self.cloned[name] = (vector.float().reshape(-1), consent_id)
 
     def _check_consent(self, voice: str, where: str) -> None:
