@@ -59,6 +59,12 @@ def test_train_resume_export_and_load(corpus, tmp_path):
         train(options(corpus, run), log=lambda _: None)
     state = train(options(corpus, run, steps=5, resume=True), log=lambda _: None)
     assert state["step"] == 5
+    saved = json.loads((run / "config.json").read_text())
+    other = {**saved, "acoustic": {**saved["acoustic"], "symbols_version": "en-old", "speakers": ["spk0", "spkX"]}}
+    (run / "config.json").write_text(json.dumps(other))
+    with pytest.raises(InputError, match=r"cannot resume .*symbols_version: .*'en-old'.*; speakers: "):
+        train(options(corpus, run, steps=6, resume=True), log=lambda _: None)
+    (run / "config.json").write_text(json.dumps(saved))
     card = export_run(run, tmp_path / "weights")
     assert card["training"]["steps"] == 5 and card["parameters"]["active_per_phoneme"] < card["parameters"]["inference_total"]
     assert read_card(tmp_path / "weights")["config"]["num_experts"] == 4

@@ -40,7 +40,7 @@ def manual(layer, x, mask, dense=False):
                 pairs = [(e, probs[b, t, e]) for e in range(layer.config.num_experts)]
             else:
                 w, e = probs[b, t].topk(layer.config.top_k)
-                pairs = list(zip(e.tolist(), w / w.sum()))
+                pairs = list(zip(e.tolist(), w / w.sum() if layer.config.top_k > 1 else w))
             for expert, weight in pairs:
                 out[b, t] += weight * layer._expert(expert, x[b, t][None])[0]
     return out
@@ -83,6 +83,15 @@ def test_gradients_reach_gate_and_every_used_expert():
     used = routing.experts[mask].unique()
     for e in used.tolist():
         assert layer.w_in.grad[e].abs().sum() > 0
+
+
+def test_top1_gate_learns_from_the_output_alone():
+    layer = make(top_k=1).train()
+    x, mask = batch()
+    out, routing = layer(x, mask)
+    out.pow(2).mean().backward()  # no auxiliary loss: the gradient comes through the gate weight
+    assert layer.gate.weight.grad.abs().sum() > 0
+    assert (routing.weights[mask] < 1).all()  # the raw top-1 probability, not a renormalised 1
 
 
 def test_padding_does_not_leak():

@@ -53,8 +53,9 @@ def beta_binomial_log_prior(phoneme_lengths: torch.Tensor, frame_lengths: torch.
     padded cells are 0 (no effect; they are masked elsewhere)."""
     P = phoneme_lengths.double()[:, None, None]
     T = frame_lengths.double()[:, None, None]
-    k = torch.arange(max_phonemes, dtype=torch.float64)[None, None, :]
-    t = torch.arange(1, max_frames + 1, dtype=torch.float64)[None, :, None]
+    device = phoneme_lengths.device
+    k = torch.arange(max_phonemes, dtype=torch.float64, device=device)[None, None, :]
+    t = torch.arange(1, max_frames + 1, dtype=torch.float64, device=device)[None, :, None]
     n = P - 1
     a, b = scale * t, scale * (T + 1 - t)
     valid = (k <= n) & (t <= T)
@@ -71,7 +72,7 @@ def forward_sum_loss(log_probs: torch.Tensor, phoneme_lengths: torch.Tensor, fra
     batch, frames, phonemes = log_probs.shape
     padded = F.pad(log_probs, (1, 0), value=blank_log_prob)  # column 0 = blank
     padded = padded.log_softmax(dim=-1).transpose(0, 1)  # (T, B, P + 1)
-    targets = torch.arange(1, phonemes + 1)[None, :].expand(batch, -1)
+    targets = torch.arange(1, phonemes + 1, device=log_probs.device)[None, :].expand(batch, -1)
     return F.ctc_loss(padded, targets, frame_lengths, phoneme_lengths, blank=0,
                       reduction="mean", zero_infinity=True)
 
@@ -106,7 +107,7 @@ def monotonic_alignment(log_probs: torch.Tensor, phoneme_lengths: torch.Tensor,
         if t > 0:
             step = active & came_diagonal[t, rows, position] & (position > 0)
             position = position - step
-    return torch.from_numpy(durations)
+    return torch.from_numpy(durations).to(log_probs.device)
 
 
 def binarization_loss(hard_durations: torch.Tensor, log_probs: torch.Tensor) -> torch.Tensor:
@@ -126,6 +127,6 @@ def durations_to_alignment(durations: torch.Tensor, frames: int) -> torch.Tensor
 def frame_to_phoneme(durations: torch.Tensor, frames: int) -> torch.Tensor:
     """Index of the phoneme each frame belongs to, ``(batch, frames)``; -1 past the clip end."""
     ends = durations.long().cumsum(dim=1)  # (B, P)
-    t = torch.arange(frames)[None, :].expand(durations.shape[0], -1).contiguous()
+    t = torch.arange(frames, device=durations.device)[None, :].expand(durations.shape[0], -1).contiguous()
     index = torch.searchsorted(ends, t, right=True)
     return torch.where(index < durations.shape[1], index, torch.full_like(index, -1))

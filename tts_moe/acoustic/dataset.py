@@ -35,6 +35,10 @@ class Batch:
     style: torch.Tensor
     clips: list[int]
 
+    def to(self, device: str | torch.device) -> "Batch":
+        """The same batch with every tensor on ``device``."""
+        return Batch(**{k: v.to(device) for k, v in self.model_inputs().items()}, clips=self.clips)
+
     def model_inputs(self) -> dict[str, torch.Tensor]:
         return {k: getattr(self, k) for k in ("ids", "id_mask", "speaker", "style", "mel", "mel_mask",
                                                "log_f0", "voiced", "energy")}

@@ -84,8 +84,8 @@ def phoneme_means(values: torch.Tensor, weights: torch.Tensor, durations: torch.
     index = frame_to_phoneme(durations, values.shape[1])
     weights = weights * (index >= 0)
     index = index.clamp(min=0)
-    total = torch.zeros(values.shape[0], phonemes).scatter_add_(1, index, values * weights)
-    count = torch.zeros(values.shape[0], phonemes).scatter_add_(1, index, weights)
+    total = values.new_zeros(values.shape[0], phonemes).scatter_add_(1, index, values * weights)
+    count = values.new_zeros(values.shape[0], phonemes).scatter_add_(1, index, weights)
     return torch.where(count > 0, total / count.clamp(min=1), torch.zeros_like(total))
 
 

@@ -121,8 +121,9 @@ class Trainer:
 
     def losses(self, batch) -> tuple[torch.Tensor, dict[str, float], object]:
         weights = self.options.weights
+        batch = batch.to(self.options.device)
         with self.autocast():
-            out = self.model(**{k: v.to(self.options.device) for k, v in batch.model_inputs().items()})
+            out = self.model(**batch.model_inputs())
         terms = loss_terms(out, batch, binarize=self.step_index >= self.options.binarize_after)
         total = sum(weights.get(k, 0.0) * v for k, v in terms.items())
         return total, {k: float(v.detach()) for k, v in terms.items()}, out
@@ -167,7 +168,12 @@ def _prepare_run(options: TrainOptions, features: FeatureSet, train_clips: list[
     run = Path(options.run_dir)
     saved = reopen_run(run, options, CHANGEABLE_ON_RESUME, "acoustic", log)
     if saved is not None:
-        return options, AcousticConfig.from_dict(saved["acoustic"])
+        config = AcousticConfig.from_dict(saved["acoustic"])
+        differences = config.describe_mismatch(data_config(features, train_clips, options))
+        if differences:
+            raise InputError(f"cannot resume {run}: its model does not fit this corpus and toolkit (now vs the run): "
+                             + "; ".join(differences))
+        return options, config
     if options.init_from:
         from tts_moe.acoustic.loader import read_card
 

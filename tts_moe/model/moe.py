@@ -55,7 +55,8 @@ class Routing:
     """What the gate decided, per phoneme (padding positions carry expert id -1).
 
     ``experts`` ``(batch, phonemes, k)`` long, ``weights`` ``(batch, phonemes, k)`` (the
-    renormalised gate weights actually applied; 0 where the slot was dropped for capacity),
+    gate weights actually applied: renormalised over the k chosen for k > 1, the raw
+    probability for k = 1; 0 where the slot was dropped for capacity),
     ``probs`` ``(batch, phonemes, num_experts)`` the full softmax, ``dropped``
     ``(batch, phonemes, k)`` bool, ``aux_loss`` scalar (balance + z-loss, already weighted).
     """
@@ -134,7 +135,8 @@ class MoEFeedForward(nn.Module):
         probs = logits.softmax(dim=-1)
         k = self.config.num_experts if dense else self.config.top_k
         top_weights, top_experts = probs.topk(k, dim=-1)
-        if not dense:
+        if not dense and k > 1:  # top-k mixes by renormalised gate weights; top-1 (Switch) keeps the
+            # raw probability, else its weight is always 1 and the gate learns nothing from the output
             top_weights = top_weights / top_weights.sum(dim=-1, keepdim=True).clamp(min=1e-9)
 
         flat_x = x.reshape(-1, dim)
