@@ -16,6 +16,12 @@ break. Where the two sides have the same number of phrases, each phrase's speech
 and each internal pause are compared (:func:`bench.speech_metrics.duration_error`); every
 clip also gets the total-duration ratio (model / teacher audio) and, with timings, the
 speech-only ratio (phrases only, leading/trailing silence and pauses left out).
+
+The same phrase comparison checks the **learned alignment**: the model's aligner plus
+monotonic alignment search (what training uses for duration targets) aligns the clip's
+phonemes to the teacher's own mel, and those durations' phrases and pauses are compared with
+the teacher's timings (``aligned_phrase`` / ``aligned_pause``). The predictor's figures say
+how well the model *predicts* timing; the aligner's say how right its training targets were.
 """
 
 from __future__ import annotations
@@ -95,6 +101,19 @@ def predict_mel(model, phonemes: str, speaker: str, style: str, symbols: SymbolT
     return out.mel[0, :frames].T.clamp(min=floor).contiguous(), out.durations[0].numpy()
 
 
+def aligner_durations(model, phonemes: str, mel: torch.Tensor, symbols: SymbolTable) -> np.ndarray:
+    """Frames per symbol ``(symbols,)`` that the model's learned aligner + monotonic alignment
+    search give ``phonemes`` on the log-mel ``mel`` ``(n_mels, frames)`` (as in training)."""
+    from tts_moe.acoustic.alignment import beta_binomial_log_prior, monotonic_alignment
+
+    ids = torch.tensor([symbols.encode(phonemes)])
+    p_len, t_len = torch.tensor([ids.shape[1]]), torch.tensor([mel.shape[1]])
+    with torch.no_grad():
+        prior = beta_binomial_log_prior(p_len, t_len, ids.shape[1], mel.shape[1])
+        alignment = model.aligner(ids, mel.T[None].float(), torch.ones_like(ids, dtype=torch.bool), prior)
+    return monotonic_alignment(alignment, p_len, t_len)[0].numpy()
+
+
 def _figures(reference: np.ndarray, audio: np.ndarray) -> dict:
     try:
         result = compare(reference, audio)
@@ -133,6 +152,13 @@ def measure_clip(model, vocoder, record: dict, corpus: Path, symbols: SymbolTabl
         if len(ours) == len(theirs) and len(ours) > 0:
             out["phrase_frames"] = [ours.tolist(), theirs.tolist()]
             out["pause_frames"] = [our_pauses.tolist(), their_pauses.tolist()]
+        if len(record["phonemes"]) <= teacher_mel.shape[1]:  # the aligner needs a frame per symbol
+            aligned, aligned_pauses = model_phrases(
+                record["phonemes"], aligner_durations(model, record["phonemes"], teacher_mel, symbols))
+            out["phrases_aligned"] = len(aligned)
+            if len(aligned) == len(theirs) and len(aligned) > 0:
+                out["aligned_phrase_frames"] = [aligned.tolist(), theirs.tolist()]
+                out["aligned_pause_frames"] = [aligned_pauses.tolist(), their_pauses.tolist()]
     return out
 
 
@@ -148,14 +174,16 @@ def summarise(clips: list[dict], hop_length: int = 256, sample_rate: int = 16_00
         groups[clip["speaker"]].append(clip)
     groups = {"ALL": list(clips), **dict(sorted(groups.items()))}
     keys = sorted({k for c in clips for k, v in c.items() if isinstance(v, (int, float)) and not isinstance(v, bool)
-                   and k not in ("phrases_model", "phrases_teacher")})
+                   and k not in ("phrases_model", "phrases_teacher", "phrases_aligned")})
     summary = {}
     for name, members in groups.items():
         figures = {"clips": len(members), **{k: _mean(c.get(k) for c in members) for k in keys}}
         timed = [c for c in members if "phrases_teacher" in c]
         figures["clips_with_timings"] = len(timed)
         figures["phrase_count_match"] = (sum("phrase_frames" in c for c in timed) / len(timed)) if timed else None
-        for kind in ("phrase", "pause"):
+        figures["aligned_phrase_count_match"] = (sum("aligned_phrase_frames" in c for c in timed) / len(timed)
+                                                 if timed else None)
+        for kind in ("phrase", "pause", "aligned_phrase", "aligned_pause"):
             pairs = [c[f"{kind}_frames"] for c in timed if f"{kind}_frames" in c and c[f"{kind}_frames"][0]]
             if pairs:
                 predicted = np.concatenate([p[0] for p in pairs])

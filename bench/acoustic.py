@@ -9,7 +9,8 @@ quality  On the held-out corpus (LJ Speech test.txt sentences rendered by every 
          and compared with the teacher's wav: MCD-DTW (with the floor: the teacher's own mel
          through the same vocoder), F0 RMSE in cents, gross pitch error, voicing error,
          total-duration ratio, and pause-delimited phrase durations against the teacher's
-         phone timings (see bench/_acoustic_quality.py for why not per phoneme or word).
+         phone timings (see bench/_acoustic_quality.py for why not per phoneme or word); the
+         same for the durations the learned aligner finds on the teacher's own mel.
 moe      Per MoE block: each expert's share of phonemes (flagged under 1/4 of the fair
          share), and how much the first-choice expert depends on style and on phoneme class
          (mutual information in bits, with its permutation chance level, and contingency
@@ -108,7 +109,12 @@ def quality_section(model, vocoder, records: list[dict], corpus: Path, symbols: 
              Row("phrase count matches teacher", _rounded(overall.get("phrase_count_match")), "share"),
              Row("phrase duration MAE", _rounded(overall.get("phrase_mae_ms")), "ms"),
              Row("phrase duration correlation", _rounded(overall.get("phrase_correlation"))),
-             Row("internal pause MAE", _rounded(overall.get("pause_mae_ms")), "ms")]
+             Row("internal pause MAE", _rounded(overall.get("pause_mae_ms")), "ms"),
+             Row("learned aligner: phrase count matches teacher", _rounded(overall.get("aligned_phrase_count_match")),
+                 "share"),
+             Row("learned aligner: phrase duration MAE", _rounded(overall.get("aligned_phrase_mae_ms")), "ms"),
+             Row("learned aligner: phrase duration correlation", _rounded(overall.get("aligned_phrase_correlation"))),
+             Row("learned aligner: internal pause MAE", _rounded(overall.get("aligned_pause_mae_ms")), "ms")]
     return rows, {"summary": summary, "clips": clips}
 
 

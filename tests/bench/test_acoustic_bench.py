@@ -147,6 +147,7 @@ def test_bench_runs_end_to_end_on_a_tiny_model(tiny_setup, fast_griffin_lim, tmp
     assert isinstance(metrics["MCD-DTW (neural)"], float) and isinstance(metrics["MCD-DTW (griffin_lim)"], float)
     assert isinstance(metrics["MCD-DTW floor: teacher mel (neural)"], float)
     assert metrics["clips with teacher timings"] >= 1
+    assert isinstance(metrics["learned aligner: phrase duration MAE"], float)
     assert "block 1 MI(expert; style)" in metrics and "block 1 MI(expert; class)" in metrics
     assert "block 1 MI(expert; speaker)" in metrics  # two MoE speakers asked for
     assert metrics["MoE sample: speakers x styles x sentences"] == "2x3x4"
@@ -162,3 +163,23 @@ def test_missing_weights_give_a_clear_error(tmp_path, capsys):
     code = bench_acoustic.main(["--weights", str(tmp_path / "nothing"), "--parts", "speed"])
     assert code != 0
     assert "acoustic model weights not found" in capsys.readouterr().err
+
+
+def test_the_learned_aligner_is_checked_against_teacher_timings(tiny_setup, fast_griffin_lim):
+    from bench import _acoustic_quality as quality
+    from tts_moe.acoustic.loader import load_model
+    from tts_moe.audio import load_audio, log_mel
+
+    root, corpus = tiny_setup
+    model = load_model(root / "acoustic")
+    records, _ = bench_acoustic.corpus_records(corpus, model)
+    timed = next(r for r in records if r.get("timings"))
+    mel = log_mel(load_audio(corpus / timed["path"]))
+    durations = quality.aligner_durations(model, timed["phonemes"], mel, SymbolTable())
+    assert durations.shape == (len(SymbolTable().encode(timed["phonemes"])),)
+    assert durations.sum() == mel.shape[1] and durations.min() >= 1  # every frame, every symbol
+    clip = quality.measure_clip(model, Vocoder.from_pretrained(root / "vocoder"), timed, corpus, SymbolTable())
+    assert clip["phrases_aligned"] >= 1 and "aligned_phrase_frames" in clip
+    assert sum(clip["aligned_phrase_frames"][0]) <= mel.shape[1]
+    summary = quality.summarise([clip])["ALL"]
+    assert summary["aligned_phrase_count_match"] == 1.0 and summary["aligned_phrase_mae_ms"] >= 0
