@@ -63,14 +63,30 @@ def measure(config: MoEConfig, batch: int, length: int, repeats: int) -> dict[st
     return results
 
 
+def shipped_sizes() -> dict[str, int]:
+    """dim, expert hidden width, experts and k of the shipped acoustic model (256/512/8/2
+    when no weights are shipped)."""
+    from tts_moe.acoustic.loader import read_card
+    from tts_moe.errors import TTSMoeError
+
+    try:
+        config = read_card()["config"]
+    except TTSMoeError:
+        return {"dim": 256, "hidden": 512, "experts": 8, "top_k": 2}
+    return {"dim": config["dim"], "hidden": config["expert_hidden"], "experts": config["num_experts"],
+            "top_k": config["top_k"]}
+
+
 def main(argv: list[str] | None = None) -> int:
+    sizes = shipped_sizes()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--dim", type=int, default=256)
-    parser.add_argument("--hidden", type=int, default=512, help="hidden width of one expert")
-    parser.add_argument("--experts", type=int, default=8)
-    parser.add_argument("--top-k", type=int, default=2)
+    parser.add_argument("--dim", type=int, default=sizes["dim"], help="default: the shipped model's")
+    parser.add_argument("--hidden", type=int, default=sizes["hidden"],
+                        help="hidden width of one expert (default: the shipped model's)")
+    parser.add_argument("--experts", type=int, default=sizes["experts"])
+    parser.add_argument("--top-k", type=int, default=sizes["top_k"])
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     config = MoEConfig(dim=args.dim, hidden=args.hidden, num_experts=args.experts, top_k=args.top_k)

@@ -26,6 +26,9 @@ def test_training_and_reserved_sets():
 
 def test_any_other_espeak_variant_is_reserved():
     assert is_reserved("espeak-en-us+m1")
+    assert is_reserved("flite-awb") and is_reserved("festival-ked")
+    assert not is_reserved("flite-slt")
+    assert not is_reserved("ljspeech") and not is_reserved("vctk-p225")  # imported datasets, no teacher voice
     assert get_speaker("espeak-en-gb-x-rp+f4").reserved
     assert not get_speaker("espeak-en-us+f3").reserved
     with pytest.raises(InputError, match="unknown speaker"):

@@ -1,4 +1,4 @@
-"""``tts-moe corpus build`` and ``tts-moe corpus stats``."""
+"""``tts-moe corpus build``, ``tts-moe corpus import`` and ``tts-moe corpus stats``."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ import json
 import sys
 from pathlib import Path
 
-from tts_moe.cli import add_command_group
+from tts_moe.cli import add_command_group, print_result
 from tts_moe.errors import InputError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``corpus`` command with its ``build`` and ``stats`` subcommands."""
+    """Add the ``corpus`` command with its ``build``, ``import`` and ``stats`` subcommands."""
     commands = add_command_group(
         subparsers, "corpus", help="render and inspect teacher corpora",
         description="Render multi-speaker, multi-style training corpora with the Debian teacher "
@@ -47,6 +47,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     build.add_argument("--json", action="store_true", help="print the build report as JSON")
     build.set_defaults(func=_build)
 
+    importer = commands.add_parser(
+        "import", help="convert an LJ Speech or VCTK dataset into a training corpus folder (resumable)",
+        description="Convert a dataset in the LJ Speech layout (metadata.csv, wavs/) or the VCTK layout "
+                    "(txt/, wav48_silence_trimmed/ or wav48/) into a corpus folder like `corpus build` "
+                    "writes: audio/SPEAKER/neutral/ID.flac (16 kHz mono, trimmed, loudness-normalised), "
+                    "metadata.jsonl with en-us phonemes, manifest.json. The project's held-out LJ Speech "
+                    "test/val sentences are left out. Rerunning the same command resumes.",
+    )
+    importer.add_argument("format", choices=("ljspeech", "vctk"), help="layout of SRC")
+    importer.add_argument("src", metavar="SRC", type=Path, help="dataset folder (e.g. LJSpeech-1.1/, VCTK-Corpus/)")
+    importer.add_argument("out_dir", metavar="OUT", type=Path,
+                          help="corpus folder (new, empty or an earlier import of SRC)")
+    importer.add_argument("--limit", type=int, help="import only the first N clips, sorted by id (a quick trial)")
+    importer.add_argument("--speakers", help="VCTK only: comma-separated speakers, e.g. p225,p226 (default all)")
+    importer.add_argument("--jobs", type=int, default=2, help="worker processes for the audio (default 2)")
+    importer.add_argument("--json", action="store_true", help="print the import report as JSON")
+    importer.set_defaults(func=_import)
+
     stats = commands.add_parser(
         "stats", help="hours, clip counts and per-cell style measurements of a corpus",
         description="Hours per speaker and style, clip counts, seconds per phoneme and F0 per "
@@ -80,6 +98,31 @@ def _build(args: argparse.Namespace) -> int:
               f"{report.skipped} already done, {len(report.failed)} failed, "
               f"{report.hours_built:.3f} h in the corpus; {report.wall_seconds:.1f} s wall")
     return 1 if report.failed else 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from tts_moe.corpus.importers import import_corpus
+
+    speakers = [s.strip() for s in args.speakers.split(",") if s.strip()] if args.speakers else None
+    if args.speakers is not None and not speakers:
+        raise InputError("--speakers is empty: give comma-separated VCTK speakers, e.g. p225,p226")
+    report = import_corpus(args.format, args.src, args.out_dir, limit=args.limit, speakers=speakers,
+                           jobs=args.jobs, log=lambda message: print(message, file=sys.stderr))
+    return print_result(report.to_json(), args.json, _describe_import)
+
+
+def _describe_import(data: dict) -> str:
+    """The text form of :meth:`~tts_moe.corpus.importers.ImportReport.to_json`."""
+    lines = [f"{data['out']}: {data['imported']} clips imported ({data['hours_imported']:.3f} h), "
+             f"{data['already_present']} already present; {data['hours_in_corpus']:.3f} h, "
+             f"{len(data['speakers'])} speaker(s) in the corpus ({', '.join(data['speakers'][:8])}"
+             f"{' ...' if len(data['speakers']) > 8 else ''})"]
+    for reason, entry in data["skipped"].items():
+        lines.append(f"skipped {entry['count']} ({reason.replace('_', ' ')}): {', '.join(entry['first'])}"
+                     f"{' ...' if entry['count'] > len(entry['first']) else ''}")
+    if data["training_refusal"]:
+        lines.append(f"warning: `tts-moe train acoustic` refuses this corpus: {data['training_refusal']}")
+    return "\n".join(lines)
 
 
 def _stats(args: argparse.Namespace) -> int:

@@ -113,8 +113,17 @@ def get_speaker(speaker_id: str) -> Speaker:
 
 
 def is_reserved(speaker_id: str) -> bool:
-    """True for every speaker that must never be in a training corpus."""
-    return speaker_id not in TRAINING_SPEAKER_IDS
+    """True for every teacher voice that must never be in a training corpus: each one but
+    the training voices (flite awb, festival ked, every other espeak variant). Speakers of an
+    imported dataset (``ljspeech``, ``vctk-p225``: :mod:`tts_moe.corpus.importers`) are no
+    teacher voice and not reserved."""
+    if speaker_id in TRAINING_SPEAKER_IDS:
+        return False
+    try:
+        get_speaker(speaker_id)
+    except InputError:
+        return False
+    return True
 
 
 def select_speakers(spec: str | None) -> tuple[tuple[Speaker, ...], bool]:
