@@ -118,7 +118,8 @@ def plan(mode: str, ctx: Context) -> list[Step]:
         # both reserved voices at 30 s / 1 / 2 / 5 min of reference (vector + adapter), and the
         # speaker vector alone at 2 min (each enrollment ~3-5 min on 2 cores)
         "cloning": ("cloning", ("--quick", "--seconds", "30", "--steps", "60", "--adapter-steps", "60",
-                                "--vector-only-seconds", "30"), ("--seconds", "30,60,120,300"), "5 min", "50-60 min"),
+                                "--vector-only-seconds", "30"),
+                    ("--seconds", "30,60,120,300", "--vector-only-seconds", "120"), "5 min", "50-60 min"),
     }
     steps = []
     for name, (module, quick_args, full_args, quick_time, full_time) in sizes.items():

@@ -1,7 +1,7 @@
 """Cloning benchmark: speaker similarity of cloned voices on the reserved unseen voices.
 
     python -m bench.cloning [--quick] [--voices flite-awb,festival-ked] [--seconds 30,60,120,300]
-                            [--adapter-steps 150] [--vector-only-seconds 120]
+                            [--adapter-steps 150] [--vector-only-seconds 300]
 
 For each reserved voice (never in training): its teacher renders LJ Speech *train* sentences
 as reference audio (with their transcripts), `voices.enroll` clones it from the first 30 s /
@@ -133,7 +133,8 @@ def bench_voice(speaker_id: str, sizes: list[float], reserved: Path, steps: int,
         if not with_adapter and adapter_steps > 0:  # the side-by-side baseline
             rows.append(Row(f"{speaker_id}: speaker vector only, from {seconds:g} s, similarity",
                             round(similarity, 3)))
-            extra["vector_only"][str(seconds)] = {"similarity": similarity, "wall_seconds": wall}
+            extra["vector_only"][str(seconds)] = {"similarity": similarity, "wall_seconds": wall,
+                                                  "files": len(chosen)}
             continue
         rows.append(Row(f"{speaker_id}: cloned from {seconds:g} s, similarity", round(similarity, 3), "",
                         f">= {SIMILARITY_GOAL} and > nearest built-in",
@@ -151,8 +152,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=150, help="speaker-vector steps (default 150)")
     parser.add_argument("--adapter-steps", type=int, default=150,
                         help="decoder-adapter steps (default 150; 0: the speaker vector alone)")
-    parser.add_argument("--vector-only-seconds", default="120",
-                        help="sizes at which the speaker vector alone is measured too (default 120; '' for none)")
+    parser.add_argument("--vector-only-seconds",
+                        help="sizes at which the speaker vector alone is measured too (default: the largest "
+                             "of --seconds; '' for none)")
     parser.add_argument("--reserved", type=Path, default=DEFAULT_RESERVED, help="reserved test corpus")
     parser.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
     parser.add_argument("--results", default="cloning", help="results name: bench/results/NAME.json")
@@ -165,11 +167,12 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(args.threads)
     rows, extra = [], {}
     with tempfile.TemporaryDirectory() as folder:
+        sizes = [float(s) for s in args.seconds.split(",") if s.strip()]
+        vector_only = ([float(s) for s in args.vector_only_seconds.split(",") if s.strip()]
+                       if args.vector_only_seconds is not None else [max(sizes)])
         for voice in args.voices.split(","):
-            voice_rows, extra[voice] = bench_voice(
-                voice, [float(s) for s in args.seconds.split(",")], args.reserved, args.steps, Path(folder) / voice,
-                adapter_steps=args.adapter_steps,
-                vector_only=[float(s) for s in args.vector_only_seconds.split(",") if s.strip()])
+            voice_rows, extra[voice] = bench_voice(voice, sizes, args.reserved, args.steps, Path(folder) / voice,
+                                                   adapter_steps=args.adapter_steps, vector_only=vector_only)
             rows += voice_rows
     title = "Cloning: speaker similarity (resemblyzer) on reserved unseen voices"
     print_table(title, rows)

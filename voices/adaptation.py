@@ -103,7 +103,6 @@ def train_adapter(model, clips: list[dict], speaker: torch.Tensor, config: Adapt
     from torch.func import functional_call
 
     neutral = _frozen(model)
-    torch.manual_seed(seed)
     adapter = VoiceAdapter.create(model, config, seed=seed).requires_grad_(True)
     speaker = speaker.detach().clone().requires_grad_(True)
     optimizer = torch.optim.Adam([{"params": adapter.parameters(), "lr": config.lr},

@@ -102,8 +102,10 @@ def _enroll(args: argparse.Namespace) -> int:
             transcripts = [line for line in args.transcripts.read_text(encoding="utf-8").splitlines() if line.strip()]
         except OSError as error:
             raise InputError(f"cannot read --transcripts {args.transcripts}: {error}") from None
-    for flag, value in (("--steps", args.steps), ("--adapter-steps", args.adapter_steps),
-                        ("--adapter-rank", args.adapter_rank)):
+    checked = [("--steps", args.steps)]
+    if args.adapter:
+        checked += [("--adapter-steps", args.adapter_steps), ("--adapter-rank", args.adapter_rank)]
+    for flag, value in checked:
         if value < 1:
             raise InputError(f"{flag} must be at least 1, got {value}")
     adapter = AdapterConfig(rank=args.adapter_rank, steps=args.adapter_steps) if args.adapter else None

@@ -101,42 +101,45 @@ def automatic_transcripts(name: str, folder: str | os.PathLike | None = None) ->
     return [entry for entry in entries if isinstance(entry, dict)]
 
 
-def load_speaker(name: str, folder: str | os.PathLike | None = None) -> tuple[torch.Tensor, dict[str, Any]]:
-    """The speaker vector ``(speaker_dim,)`` fp32 and manifest; every file's hash is checked."""
+def load_pack(name: str, folder: str | os.PathLike | None = None
+              ) -> tuple[torch.Tensor, dict[str, torch.Tensor] | None, dict[str, Any]]:
+    """The speaker vector ``(speaker_dim,)`` fp32, the adapter tensors (fp16 as stored; None
+    when the voice has no adapter) and the manifest. Each file is read once and its hash
+    checked on the bytes that are then parsed."""
+    import hashlib
+
     from safetensors import SafetensorError
-    from safetensors.torch import load_file
+    from safetensors.torch import load as load_bytes
 
     manifest = read_manifest(name, folder)
     if manifest is None:
         raise InputError(f"no cloned voice {name!r} in {voices_dir(folder)}")
     pack = voices_dir(folder) / name
+    contents = {}
     for file_name, digest in manifest.get("files", {}).items():
-        path = pack / file_name
-        if not path.is_file():
-            raise InputError(f"voice pack {pack} is damaged: {file_name} is missing")
-        if sha256_file(path) != digest:
+        try:
+            data = (pack / file_name).read_bytes()
+        except FileNotFoundError:
+            raise InputError(f"voice pack {pack} is damaged: {file_name} is missing") from None
+        except OSError as error:
+            raise InputError(f"voice pack {pack}: cannot read {file_name}: {error}") from None
+        if hashlib.sha256(data).hexdigest() != digest:
             raise InputError(f"voice pack {pack} is damaged: {file_name} does not match its recorded sha256")
+        contents[file_name] = data
+    if WEIGHTS not in contents:
+        raise InputError(f"voice pack {pack} is damaged: {WEIGHTS} is not listed in {MANIFEST}")
     try:
-        speaker = load_file(str(pack / WEIGHTS))["speaker"].float()
-    except (OSError, SafetensorError, KeyError) as error:
-        raise InputError(f"voice pack {pack} is damaged: {WEIGHTS}: {error}") from None
+        speaker = load_bytes(contents[WEIGHTS])["speaker"].float()
+        adapter = load_bytes(contents[ADAPTER]) if ADAPTER in contents else None
+    except (SafetensorError, KeyError) as error:
+        raise InputError(f"voice pack {pack} is damaged: {error}") from None
+    return speaker, adapter, manifest
+
+
+def load_speaker(name: str, folder: str | os.PathLike | None = None) -> tuple[torch.Tensor, dict[str, Any]]:
+    """The speaker vector ``(speaker_dim,)`` fp32 and manifest (see :func:`load_pack`)."""
+    speaker, _, manifest = load_pack(name, folder)
     return speaker, manifest
-
-
-def load_adapter_tensors(name: str, folder: str | os.PathLike | None = None) -> dict[str, torch.Tensor] | None:
-    """The adapter tensors of voice ``name`` (fp16, as stored), or None when its pack has no
-    adapter. Call :func:`load_speaker` first: it checks every file's hash."""
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
-
-    manifest = read_manifest(name, folder) or {}
-    if ADAPTER not in manifest.get("files", {}):
-        return None
-    path = voices_dir(folder) / name / ADAPTER
-    try:
-        return load_file(str(path))
-    except (OSError, SafetensorError) as error:
-        raise InputError(f"voice pack {path.parent} is damaged: {ADAPTER}: {error}") from None
 
 
 def list_packs(folder: str | os.PathLike | None = None) -> list[dict[str, Any]]:

@@ -84,12 +84,23 @@ def test_a_voice_with_an_adapter_is_rendered_by_its_own_model(parts, cloned, tmp
     jobs = [_job(0, "bea"), _job(1, "ada"), _job(2, "bea"), _job(3, "flite-slt")]
     batches = synth.engine.batches(jobs)
     assert sorted(sorted(j.index for j in b) for b in batches) == [[0, 2], [1, 3]]  # the adapted voice apart
+    mixed = synth.engine.render(jobs)
+    assert [r.job.index for r in mixed] == [0, 1, 2, 3]  # in the order given, across the two models
     plain, adapted_job = synth.engine.render([_job(0, "ada")])[0], synth.engine.render([_job(0, "bea")])[0]
+    alone = synth.engine.render([_job(0, "bea"), _job(2, "bea")])  # the same batch without the others
+    assert np.allclose(mixed[0].audio, alone[0].audio, atol=1e-5) and np.allclose(mixed[2].audio, alone[1].audio,
+                                                                                   atol=1e-5)
     assert np.array_equal(plain.durations, adapted_job.durations)  # the adapter changes the decoder only
     assert not np.allclose(plain.audio, adapted_job.audio, atol=1e-3)
     result = synth.synthesize("Hello there.", tmp_path / "d.wav", voice="bea", progress=False)
     with Ledger(ledger_path) as ledger:
         assert ledger.clip(result.clip_id)["consent_id"] == consent_id
+    with Ledger(ledger_path) as ledger:
+        ledger.revoke_consent(consent_id, "the speaker asked")
+    fresh = Synthesizer(*parts, ledger_path=ledger_path, voices_dir=voices_dir)
+    with pytest.raises(InputError, match="'bea' cannot be used: its consent is revoked"):
+        fresh.check_voice("bea")
+    assert "bea" not in fresh.engine.adapted  # refused before its model was built
     damaged = voices_dir / "bea" / "adapter.safetensors"
     damaged.write_bytes(damaged.read_bytes()[:-2] + b"\1\1")
     with pytest.raises(InputError, match="damaged: adapter.safetensors does not match"):

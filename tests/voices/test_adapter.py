@@ -91,6 +91,12 @@ def test_stored_tensors_round_trip_and_mismatches_are_named(model):
     wider = AcousticModel(tiny_config(dim=32))
     with pytest.raises(InputError, match="do not fit the model's parameter|offset for .* has shape"):
         VoiceAdapter.from_tensors(tensors, wider, "pack")
+    poisoned = {**tensors, "offset.mel_out.bias": torch.full_like(tensors["offset.mel_out.bias"], float("nan"))}
+    with pytest.raises(InputError, match="pack: non-finite values in offset.mel_out.bias"):
+        VoiceAdapter.from_tensors(poisoned, model, "pack")
+    adapter.offsets["mel_out.bias"][0] = 1e6  # overflows fp16
+    with pytest.raises(InputError, match="enrollment diverged"):
+        adapter.tensors()
     with pytest.raises(InputError, match="match no parameter"):
         VoiceAdapter.create(model, AdapterConfig(targets=("nowhere.",)))
     assert AdapterConfig.from_dict(AdapterConfig(rank=3).to_dict()) == AdapterConfig(rank=3)
@@ -105,6 +111,8 @@ def test_training_lowers_the_loss_and_leaves_the_model_frozen(model, clips):
     assert len(losses) == 40 and last == losses[-1]
     assert np.mean(losses[-5:]) < 0.9 * losses[0]
     assert not torch.equal(tuned, speaker)  # the speaker vector kept adapting
+    assert all(up.abs().sum() > 0 for _, up in adapter.factors.values())  # the adapter itself learned
+    assert any(offset.abs().sum() > 0 for offset in adapter.offsets.values())
     assert all(not p.requires_grad for p in adapter.parameters())
     for key, value in model.state_dict().items():
         torch.testing.assert_close(value, before[key])

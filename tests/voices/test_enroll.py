@@ -136,6 +136,11 @@ def test_a_tiny_enrollment_end_to_end(tmp_path, speech, monkeypatch):
     assert manifest["enrollment"]["adapter"]["rank"] == 2 and manifest["enrollment"]["adapter"]["values"] > 0
     assert "adapter.safetensors" in manifest["files"]
     assert len(manifest["acoustic_model"]["fingerprint"]) == 16
+    from tts_moe.synthesis import Synthesizer
+
+    synth = Synthesizer.from_pretrained(ledger_path=ledger_path, voices_dir=voices_dir)
+    synth.check_voice("ada-example")  # the pack loads: fingerprint matches, adapter fits the shipped model
+    assert "ada-example" in synth.engine.adapted and "ada-example" in synth.cloned
     assert manifest["auto_transcripts"] == [
         {"file": files[-1].name, "text": "in the end the chairman asked for a vote and the motion was carried"}]
     assert (voices_dir / "ada-example" / "sample.wav").is_file()
@@ -224,6 +229,6 @@ def test_cli_passes_the_flag_and_warns_about_automatic_transcripts(tmp_path, mon
     assert seen["adapter"] == AdapterConfig()  # the adapter by default
     assert main([*args, str(tmp_path / "v3"), "--adapter-steps", "40", "--adapter-rank", "8"]) == 0
     assert seen["adapter"] == AdapterConfig(rank=8, steps=40)
-    assert main([*args, str(tmp_path / "v4"), "--no-adapter"]) == 0 and seen["adapter"] is None
+    assert main([*args, str(tmp_path / "v4"), "--no-adapter", "--adapter-rank", "0"]) == 0 and seen["adapter"] is None
     assert main([*args, str(tmp_path / "v5"), "--adapter-rank", "0"]) == 2
     assert "--adapter-rank must be at least 1" in capsys.readouterr().err

@@ -127,20 +127,24 @@ class Synthesizer:
         """Refuse an unknown voice, and a cloned voice whose consent is revoked or expired."""
         if voice in self.voices:
             return
-        from voices.pack import load_adapter_tensors, load_speaker, read_manifest
+        from voices.pack import load_pack, read_manifest
 
         manifest = read_manifest(voice, self.voices_dir) if voice not in self.cloned else None
         if voice not in self.cloned and manifest is None:
             raise InputError(f"{where + ': ' if where else ''}unknown voice {voice!r}; voices: {', '.join(self.voices)}"
                              " (and the cloned voices of `tts-moe voices list`)")
         if voice not in self.cloned:
-            vector, manifest = load_speaker(voice, self.voices_dir)
-            self._check_fitted_model(voice, manifest)
-            self.add_cloned_voice(voice, vector, manifest.get("consent_id"),
-                                  adapter=load_adapter_tensors(voice, self.voices_dir))
+            vector, adapter, manifest = load_pack(voice, self.voices_dir)
+            self._check_fitted_model(voice, manifest, where)
+            if not manifest.get("consent_id"):
+                raise InputError(f"{where + ': ' if where else ''}cloned voice {voice!r} has no consent record; "
+                                 "it cannot be used")
+            self._check_consent(voice, where, manifest["consent_id"])  # before building its adapted model
+            self.add_cloned_voice(voice, vector, manifest["consent_id"], adapter=adapter)
+            return
         self._check_consent(voice, where)
 
-    def _check_fitted_model(self, voice: str, manifest: dict) -> None:
+    def _check_fitted_model(self, voice: str, manifest: dict, where: str = "") -> None:
         """Refuse a pack fitted to other acoustic weights (its vector and adapter mean nothing
         to this model); packs from before fingerprints were recorded pass."""
         from tts_moe.acoustic.loader import fingerprint
@@ -151,7 +155,8 @@ class Synthesizer:
         if self._fingerprint is None:
             self._fingerprint = fingerprint(self.engine.acoustic)
         if recorded != self._fingerprint:
-            raise InputError(f"cloned voice {voice!r} was fitted to other acoustic-model weights (fingerprint "
+            raise InputError(f"{where + ': ' if where else ''}cloned voice {voice!r} was fitted to other "
+                             f"acoustic-model weights (fingerprint "
                              f"{recorded}, these weights {self._fingerprint}); enroll it again from its reference "
                              "audio with these weights")
 
@@ -174,10 +179,10 @@ class Synthesizer:
             self.engine.adapted.pop(name, None)
         self.cloned[name] = (vector.float().reshape(-1), consent_id)
 
-    def _check_consent(self, voice: str, where: str) -> None:
+    def _check_consent(self, voice: str, where: str, consent_id: str | None = None) -> None:
         from watermark.ledger import Ledger
 
-        consent_id = self.cloned[voice][1]
+        consent_id = consent_id or self.cloned[voice][1]
         with Ledger(self.ledger_path) as ledger:
             if ledger.consent(consent_id) is None:
                 raise InputError(f"{where + ': ' if where else ''}cloned voice {voice!r}: its consent {consent_id} is "
