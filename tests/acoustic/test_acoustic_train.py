@@ -124,3 +124,16 @@ def test_init_from_may_change_loss_weights_but_not_the_architecture():
     assert with_training_overrides(config, {"num_experts": config.num_experts}, "w") == config
     with pytest.raises(InputError, match="num_experts cannot change"):
         with_training_overrides(config, {"num_experts": config.num_experts + 1}, "w")
+
+
+def test_a_run_from_trained_weights_skips_the_fresh_model_schedule(corpus, tmp_path, monkeypatch):
+    import tts_moe.acoustic.train as acoustic_train
+    from tts_moe.cli import main
+
+    seen = []
+    monkeypatch.setattr(acoustic_train, "train", lambda options, log: seen.append(options) or {"step": 0})
+    assert main(["train", "acoustic", str(corpus), "--out", str(tmp_path / "a"), "--json"]) == 0
+    assert main(["train", "acoustic", str(corpus), "--out", str(tmp_path / "b"), "--init-from", "w", "--json"]) == 0
+    fresh, resumed = seen
+    assert (fresh.curriculum_steps, fresh.warmup_steps, fresh.binarize_after) == (1500, 300, 1000)
+    assert (resumed.curriculum_steps, resumed.warmup_steps, resumed.binarize_after) == (0, 50, 0)

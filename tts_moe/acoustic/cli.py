@@ -54,7 +54,8 @@ def add_train_parser(commands: argparse._SubParsersAction, name: str = "acoustic
                     "Writes RUN_DIR/config.json, RUN_DIR/log.jsonl (losses, validation, expert "
                     "shares, routing entropy) and a resumable checkpoint every --checkpoint-minutes.")
     add_run_arguments(train, weights="tts_moe/acoustic/weights", checkpoint_minutes=5.0,
-                      init_help="; the aligner comes with them")
+                      init_help="; the aligner comes with them; such a run skips the short-sentences curriculum, "
+                                "warms up for 50 steps and binarises the alignment from the start")
     train.add_argument("--dense", action="store_true",
                        help="train the dense twin (same active parameters, no routing) instead of the MoE")
     train.add_argument("--experts", type=int, help="number of experts N (default 8)")
@@ -89,9 +90,14 @@ def _train(args: argparse.Namespace) -> int:
                            lr=args.lr, max_frames=args.max_frames, bf16=args.bf16,
                            checkpoint_minutes=args.checkpoint_minutes, max_minutes=args.max_minutes,
                            threads=args.threads, cache_dir=str(args.cache) if args.cache else None,
-                           device=args.device)
+                           device=args.device, **(FROM_TRAINED if args.init_from else {}))
     state = train(options, log=lambda line: print(line, file=sys.stderr, flush=True))
     return print_result(state, args.json)
+
+
+# a run that starts from trained weights skips what only a fresh model needs: the short-sentences
+# curriculum, the long warm-up and the delay before the alignment is binarised
+FROM_TRAINED = {"curriculum_steps": 0, "warmup_steps": 50, "binarize_after": 0}
 
 
 def _predict_mels(args: argparse.Namespace) -> int:
