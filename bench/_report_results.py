@@ -15,7 +15,8 @@ from bench.common import _cpu_model
 
 RUN_LOG = "_runs.json"
 ORDER = ("text_frontend", "moe_dispatch", "corpus_build", "teacher_wer", "vocoder", "vocoder_reserved", "moe_vs_dense",
-         "watermark", "watermark_configs", "acoustic", "longform", "longform_wer_repeat", "cloning")
+         "watermark", "watermark_configs", "acoustic", "longform", "longform_wer_repeat",
+         "longform_wer_ft", "cloning")
 MAX_AGE_DAYS = 7.0
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 

@@ -250,9 +250,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--speakers", help="quality: only these speakers (comma-separated; default all)")
     parser.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
     parser.add_argument("--parts", default="quality,moe,speed", help="sections to run (default all)")
-    parser.add_argument("--moe-speakers", help="speakers whose sentences are encoded in every style (default "
-                                               f"{','.join(MOE_SPEAKERS)}, also with --quick: the gate reads the speaker, so one speaker "
-                                               "alone shows speaker-specific experts as starving ones; unknown "
+    parser.add_argument("--moe-speakers", help="speakers whose sentences are encoded in every style: 'all' (the "
+                                               "default: every speaker of the model; the gate reads the speaker, so "
+                                               "a subset shows speaker-specific experts as starving ones) or a "
+                                               f"comma-separated list (--quick: {','.join(MOE_SPEAKERS)}; unknown "
                                                "ones are skipped)")
     parser.add_argument("--moe-sentences", type=int, help="sentences per speaker for MoE statistics (60; --quick 10)")
     parser.add_argument("--repeats", type=int, help="timed runs per RTF figure, median (default 10; --quick 3)")
@@ -262,7 +263,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="smaller defaults (see each option) for a fast look")
     args = parser.parse_args(argv)
     bench.common.apply_size_defaults(args, {
-        "clips": (5, 1), "moe_speakers": (",".join(MOE_SPEAKERS), ",".join(MOE_SPEAKERS)),
+        "clips": (5, 1), "moe_speakers": ("all", ",".join(MOE_SPEAKERS)),
         "moe_sentences": (60, 10), "repeats": (10, 3), "batch_sentences": (64, 32)})
     return args
 
@@ -295,8 +296,9 @@ def run(args: argparse.Namespace) -> int:
     extra: dict = {"args": {k: str(v) for k, v in vars(args).items()}, "card_parameters": card.get("parameters"),
                    "card_training": card.get("training"), "skipped_clips": skipped,
                    "load_average_start": os.getloadavg()}
-    known = [s for s in args.moe_speakers.split(",") if s in config.speakers] or \
-        list(dict.fromkeys(r["speaker"] for r in records))[:len(args.moe_speakers.split(","))]
+    known = list(config.speakers) if args.moe_speakers == "all" else (
+        [s for s in args.moe_speakers.split(",") if s in config.speakers]
+        or list(dict.fromkeys(r["speaker"] for r in records))[:len(args.moe_speakers.split(","))])
     if "quality" in parts:
         from vocoder.loader import Vocoder
 

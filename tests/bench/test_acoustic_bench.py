@@ -137,7 +137,7 @@ def test_bench_runs_end_to_end_on_a_tiny_model(tiny_setup, fast_griffin_lim, tmp
     root, corpus = tiny_setup
     monkeypatch.setattr(bench.common, "RESULTS_DIR", tmp_path / "results")
     code = bench_acoustic.main(["--weights", str(root / "acoustic"), "--vocoder", str(root / "vocoder"),
-                                "--corpus", str(corpus), "--threads", "1", "--quick", "--moe-speakers", "spk0,spk1",
+                                "--corpus", str(corpus), "--threads", "1", "--quick", "--moe-speakers", "all",
                                 "--moe-sentences", "4", "--repeats", "1", "--batch-sentences", "4",
                                 "--batch-sizes", "1,4"])
     assert code == 0
