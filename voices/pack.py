@@ -136,12 +136,6 @@ def load_pack(name: str, folder: str | os.PathLike | None = None
     return speaker, adapter, manifest
 
 
-def load_speaker(name: str, folder: str | os.PathLike | None = None) -> tuple[torch.Tensor, dict[str, Any]]:
-    """The speaker vector ``(speaker_dim,)`` fp32 and manifest (see :func:`load_pack`)."""
-    speaker, _, manifest = load_pack(name, folder)
-    return speaker, manifest
-
-
 def list_packs(folder: str | os.PathLike | None = None) -> list[dict[str, Any]]:
     root = voices_dir(folder)
     if not root.is_dir():

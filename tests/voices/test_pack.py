@@ -6,13 +6,14 @@ import pytest
 import torch
 
 from tts_moe.errors import InputError
-from voices.pack import list_packs, load_speaker, read_manifest, write_pack
+from voices.pack import list_packs, load_pack, read_manifest, write_pack
 
 
 def test_round_trip_and_listing(tmp_path):
     vector = torch.linspace(-1, 1, 16)
     write_pack("ada", vector, {"kind": "cloned", "consent_id": "c1"}, folder=tmp_path)
-    loaded, manifest = load_speaker("ada", tmp_path)
+    loaded, adapter, manifest = load_pack("ada", tmp_path)
+    assert adapter is None
     torch.testing.assert_close(loaded, vector.half().float())
     assert manifest["consent_id"] == "c1" and "speaker.safetensors" in manifest["files"]
     assert [m["name"] for m in list_packs(tmp_path)] == ["ada"]
@@ -28,7 +29,7 @@ def test_existing_bad_names_and_damage_are_refused(tmp_path):
     weights = tmp_path / "ada" / "speaker.safetensors"
     weights.write_bytes(weights.read_bytes()[:-4] + b"\0\0\0\1")
     with pytest.raises(InputError, match="damaged: speaker.safetensors does not match"):
-        load_speaker("ada", tmp_path)
+        load_pack("ada", tmp_path)
     assert read_manifest("nobody", tmp_path) is None
     with pytest.raises(InputError, match="no cloned voice 'nobody'"):
-        load_speaker("nobody", tmp_path)
+        load_pack("nobody", tmp_path)
