@@ -90,6 +90,13 @@ def print_table(title: str, rows: list[Row]) -> None:
             print("  ".join("-" * width for width in widths))
 
 
+def _numpy_value(value):
+    """numpy arrays and scalars as plain lists and numbers (json.dumps ``default``)."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
 def write_results(name: str, title: str, rows: list[Row], extra: dict | None = None) -> Path:
     """Save ``bench/results/NAME.json`` (atomically) and return its path."""
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
@@ -102,7 +109,7 @@ def write_results(name: str, title: str, rows: list[Row], extra: dict | None = N
     }
     path = RESULTS_DIR / f"{name}.json"
     temp = path.with_suffix(".json.tmp")
-    temp.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    temp.write_text(json.dumps(payload, indent=2, ensure_ascii=False, default=_numpy_value) + "\n", encoding="utf-8")
     os.replace(temp, path)
     return path
 

@@ -1,17 +1,18 @@
 """MoE dispatch benchmark: grouped vs naive mask loop vs a dense FFN of equal active size.
 
-    python -m bench.moe_dispatch [--repeats 7] [--threads 2]
+    python -m bench.moe_dispatch [--repeats 7] [--threads 2] [--precisions fp32,bf16]
 
 Times one MoE feed-forward layer (training step = forward + backward, and inference) on
 phoneme-level token counts of an acoustic-model batch (16 sentences x ~80 phonemes) and on
-frame-level counts (16 x ~300 frames), with the three implementations side by side in one
-run. Reports the fastest of ``--repeats`` runs (the machine is shared; min is the least
+frame-level counts (16 x ~300 frames), in fp32 and under bf16 autocast (how `tts-moe train
+acoustic --bf16` trains), with the three implementations side by side in one run. Reports the fastest of ``--repeats`` runs (the machine is shared; min is the least
 noisy estimate) and the ratio to the dense layer. Writes bench/results/moe_dispatch.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import time
 
 import torch
@@ -32,7 +33,14 @@ def fastest(fn, repeats: int) -> float:
     return min(times)
 
 
-def measure(config: MoEConfig, batch: int, length: int, repeats: int) -> dict[str, float]:
+def precision_context(precision: str):
+    """bf16 autocast on the CPU, or nothing for fp32."""
+    if precision == "bf16":
+        return torch.autocast(device_type="cpu", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def measure(config: MoEConfig, batch: int, length: int, repeats: int, precision: str = "fp32") -> dict[str, float]:
     torch.manual_seed(0)
     moe = MoEFeedForward(config)
     dense = DenseFeedForward(config.dim, config.hidden * config.top_k)
@@ -43,8 +51,9 @@ def measure(config: MoEConfig, batch: int, length: int, repeats: int) -> dict[st
     def train_step(run):
         def step():
             source = x.clone().requires_grad_(True)
-            out = run(source)
-            out.pow(2).mean().backward()
+            with precision_context(precision):
+                out = run(source)
+            out.float().pow(2).mean().backward()
         return step
 
     results = {}
@@ -56,7 +65,7 @@ def measure(config: MoEConfig, batch: int, length: int, repeats: int) -> dict[st
         )
     results["train dense"] = fastest(train_step(dense), repeats)
     moe.eval()
-    with torch.inference_mode():
+    with torch.inference_mode(), precision_context(precision):
         for dispatch in ("grouped", "mask"):
             results[f"infer {dispatch}"] = fastest(lambda d=dispatch: moe(x, mask, dispatch=d), repeats)
         results["infer dense"] = fastest(lambda: dense(x), repeats)
@@ -87,12 +96,18 @@ def main(argv: list[str] | None = None) -> int:
                         help="hidden width of one expert (default: the shipped model's)")
     parser.add_argument("--experts", type=int, default=sizes["experts"])
     parser.add_argument("--top-k", type=int, default=sizes["top_k"])
+    parser.add_argument("--precisions", default="fp32,bf16", help="fp32 and/or bf16 (autocast), comma-separated")
     args = parser.parse_args(argv)
+    precisions = [p.strip() for p in args.precisions.split(",") if p.strip()]
+    unknown = sorted(set(precisions) - {"fp32", "bf16"})
+    if unknown or not precisions:
+        parser.error(f"--precisions takes fp32 and/or bf16, got {args.precisions!r}")
     torch.set_num_threads(args.threads)
     config = MoEConfig(dim=args.dim, hidden=args.hidden, num_experts=args.experts, top_k=args.top_k)
     rows, raw = [], {}
-    for name, (batch, length) in CASES.items():
-        timings = measure(config, batch, length, args.repeats)
+    for (case, (batch, length)), precision in ((c, p) for c in CASES.items() for p in precisions):
+        name = f"{case} {precision}"
+        timings = measure(config, batch, length, args.repeats, precision)
         raw[name] = timings
         for phase in ("train", "infer"):
             dense = timings[f"{phase} dense"]

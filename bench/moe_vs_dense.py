@@ -2,6 +2,12 @@
 
     python -m bench.moe_vs_dense --corpus CORPUS --minutes 35 --runs DIR   # train both, then compare
     python -m bench.moe_vs_dense --moe RUN_A --dense RUN_B                 # compare existing runs
+    ... --quality [--corpus-test DIR]      # also synthesise the held-out test corpus with both
+
+With ``--quality`` each run's last checkpoint is exported (RUN-weights/) and both models
+synthesise the held-out LJ ``test.txt`` clips of every training speaker (bench.acoustic's
+quality section, through the shipped vocoder): MCD-DTW, F0 RMSE, gross pitch and voicing
+error, duration ratio and phrase-duration error against the teacher, side by side.
 
 With ``--corpus`` the two models are trained side by side from scratch, one thread each (one
 per core, started together so both see the same machine load), same data, seed and options,
@@ -24,6 +30,10 @@ from pathlib import Path
 from bench.common import Row, at_most, print_table, write_results
 
 FIGURES = ("val_mel", "val_duration", "val_pitch", "val_energy")
+# bench.acoustic quality rows compared side by side: (metric, lower is better?)
+QUALITY = (("MCD-DTW (neural)", True), ("F0 RMSE (neural)", True), ("gross pitch error (neural)", True),
+           ("voicing error (neural)", True), ("total duration ratio model/teacher", None),
+           ("phrase duration MAE", True), ("phrase duration correlation", False))
 
 
 def checkpoints(run: Path) -> list[dict]:
@@ -62,13 +72,49 @@ def compare(moe: list[dict], dense: list[dict]) -> tuple[list[Row], dict]:
     return rows, {"budget_seconds": budget, "at_budget": pair, "moe_curve": moe, "dense_curve": dense}
 
 
+def synthesis_quality(run: Path, corpus: Path, threads: int) -> tuple[dict[str, object], dict]:
+    """Export ``run``'s last checkpoint and measure it on ``corpus`` (bench.acoustic quality)."""
+    import torch
+
+    from bench.acoustic import corpus_records, per_speaker, quality_section
+    from tts_moe.acoustic.export import export_run
+    from tts_moe.acoustic.loader import load_model
+    from tts_moe.text.symbols import SymbolTable
+    from vocoder.loader import Vocoder
+
+    torch.set_num_threads(threads)
+    weights = run.parent / f"{run.name}-weights"
+    export_run(run, weights)
+    model = load_model(weights)
+    records, _ = corpus_records(corpus, model)
+    rows, extra = quality_section(model, Vocoder.from_pretrained(), per_speaker(records, 5), corpus, SymbolTable())
+    return {row.metric: row.value for row in rows}, extra["summary"]
+
+
+def quality_rows(moe: dict, dense: dict) -> list[Row]:
+    rows = [Row("synthesis quality clips (MoE / dense)", f"{moe['quality clips']} / {dense['quality clips']}")]
+    for metric, lower_better in QUALITY:
+        a, b = moe.get(metric), dense.get(metric)
+        if not isinstance(a, (int, float)) or not isinstance(b, (int, float)):
+            rows.append(Row(f"{metric}: MoE / dense", f"{a} / {b}"))
+            continue
+        rows.append(Row(f"{metric}: MoE / dense", f"{a:.4g} / {b:.4g}"))
+        if lower_better is None:  # a ratio whose best value is 1
+            a, b = abs(a - 1), abs(b - 1)
+            rows.append(Row(f"{metric}: distance from 1, MoE / dense", f"{a:.4f} / {b:.4f}"))
+        elif b:
+            rows.append(Row(f"{metric}: MoE relative to dense", f"{100 * (a - b) / abs(b):+.1f}", "%",
+                            "lower is better" if lower_better else "higher is better"))
+    return rows
+
+
 def launch(corpus: Path, runs: Path, minutes: float, extra: list[str]) -> tuple[Path, Path]:
     """Train the MoE and its dense twin at once, one thread each; wait for both."""
     folders = {"moe": runs / "moe", "dense": runs / "dense"}
     processes = []
     for name, folder in folders.items():
         command = [sys.executable, "-m", "tts_moe", "train", "acoustic", str(corpus), "--out", str(folder),
-                   "--threads", "1", "--max-minutes", str(minutes), "--bf16",
+                   "--threads", "1", "--max-minutes", str(minutes), "--decay-minutes", str(minutes), "--bf16",
                    *(["--resume"] if (folder / "config.json").is_file() else []),
                    *(["--dense"] if name == "dense" else []), *extra]
         log = open(runs / f"{name}.out", "a", encoding="utf-8")  # noqa: SIM115 (closed below)
@@ -93,6 +139,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--moe", type=Path, help="an existing MoE run folder")
     parser.add_argument("--dense", type=Path, help="an existing dense run folder")
     parser.add_argument("--results", default="moe_vs_dense", help="results name: bench/results/NAME.json")
+    parser.add_argument("--quality", action="store_true",
+                        help="also synthesise the held-out test corpus with both models (MCD, F0, durations)")
+    parser.add_argument("--corpus-test", type=Path, help="held-out corpus for --quality (default: bench.acoustic's)")
+    parser.add_argument("--threads", type=int, default=2, help="torch threads for --quality (default 2)")
     args, extra = parser.parse_known_args(argv)
     if args.corpus:
         args.runs.mkdir(parents=True, exist_ok=True)
@@ -100,6 +150,14 @@ def main(argv: list[str] | None = None) -> int:
     elif not (args.moe and args.dense):
         parser.error("give --corpus (train both) or both --moe and --dense")
     rows, data = compare(checkpoints(args.moe), checkpoints(args.dense))
+    if args.quality:
+        from bench.acoustic import DEFAULT_CORPUS
+
+        measured = {name: synthesis_quality(run, args.corpus_test or DEFAULT_CORPUS, args.threads)
+                    for name, run in (("moe", args.moe), ("dense", args.dense))}
+        rows += quality_rows(measured["moe"][0], measured["dense"][0])
+        data["quality"] = {name: {"rows": figures, "per_speaker": summary}
+                           for name, (figures, summary) in measured.items()}
     title = "MoE vs dense twin (same active parameters, data, seed and wall-clock budget)"
     print_table(title, rows)
     data.update(moe_run=str(args.moe), dense_run=str(args.dense))

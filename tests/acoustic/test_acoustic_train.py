@@ -137,3 +137,16 @@ def test_a_run_from_trained_weights_skips_the_fresh_model_schedule(corpus, tmp_p
     fresh, resumed = seen
     assert (fresh.curriculum_steps, fresh.warmup_steps, fresh.binarize_after) == (1500, 300, 1000)
     assert (resumed.curriculum_steps, resumed.warmup_steps, resumed.binarize_after) == (0, 50, 0)
+
+
+def test_learning_rate_can_decay_over_wall_time_instead_of_steps(corpus, tmp_path, capsys):
+    from tts_moe.acoustic.train import learning_rate
+
+    by_steps = options(corpus, tmp_path / "a", steps=1000, warmup_steps=10)
+    by_time = options(corpus, tmp_path / "b", steps=1000, warmup_steps=10, decay_minutes=30.0)
+    assert learning_rate(by_steps, 5) == learning_rate(by_time, 5, 29.0) == pytest.approx(6e-4)  # warm-up by step
+    assert learning_rate(by_steps, 1000) == pytest.approx(1e-4)
+    assert learning_rate(by_time, 1000, 10.0) == pytest.approx(1e-4 + 0.45e-3 * 1.5)  # a third of the way
+    assert learning_rate(by_time, 20, 30.0) == learning_rate(by_time, 20, 45.0) == pytest.approx(1e-4)
+    assert main(["train", "acoustic", str(corpus), "--out", str(tmp_path / "c"), "--decay-minutes", "0"]) == 2
+    assert "--decay-minutes must be positive" in capsys.readouterr().err

@@ -34,3 +34,18 @@ def test_compared_at_the_budget_both_reached():
     assert table["val_mel: MoE relative to dense"].value == "-6.7"
     rows, _ = compare(dense, moe)  # swapped: the "MoE" now loses, and it is shown as a miss
     assert {r.metric: r for r in rows}["val_mel: MoE relative to dense"].passed is False
+
+
+def test_synthesis_quality_rows_put_the_twins_side_by_side():
+    from bench.moe_vs_dense import quality_rows
+
+    moe = {"quality clips": 55, "MCD-DTW (neural)": 1.8, "F0 RMSE (neural)": 250.0,
+           "total duration ratio model/teacher": 0.97, "phrase duration MAE": "n/a"}
+    dense = {"quality clips": 55, "MCD-DTW (neural)": 2.0, "F0 RMSE (neural)": 240.0,
+             "total duration ratio model/teacher": 1.05, "phrase duration MAE": 120.0}
+    table = {r.metric: r.value for r in quality_rows(moe, dense)}
+    assert table["MCD-DTW (neural): MoE relative to dense"] == "-10.0"
+    assert table["F0 RMSE (neural): MoE relative to dense"] == "+4.2"
+    assert table["total duration ratio model/teacher: distance from 1, MoE / dense"] == "0.0300 / 0.0500"
+    assert table["phrase duration MAE: MoE / dense"] == "n/a / 120.0"  # a missing figure is shown, not compared
+    assert "phrase duration MAE: MoE relative to dense" not in table

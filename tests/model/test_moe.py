@@ -195,3 +195,19 @@ def test_dense_baseline_matches_active_parameters():
                   + moe.b_out[0].numel())
     dense_params = sum(p.numel() for p in dense.parameters())
     assert abs(dense_params - 2 * per_expert) <= 64  # only one output bias differs
+
+
+def test_grouped_dispatch_survives_an_all_padding_batch_and_matches_mask_gradients():
+    layer = make().train()
+    x, mask = batch()
+    out, routing = layer(x, torch.zeros_like(mask), dispatch="grouped")
+    assert (out == 0).all() and not routing.dropped.any()
+    grads = {}
+    for dispatch in ("grouped", "mask"):
+        layer.zero_grad()
+        source = x.clone().requires_grad_(True)
+        out, _ = layer(source, mask, dispatch=dispatch)
+        out.pow(2).mean().backward()
+        grads[dispatch] = (source.grad, layer.w_in.grad.clone(), layer.w_out.grad.clone(), layer.b_in.grad.clone())
+    for grouped, masked in zip(grads["grouped"], grads["mask"]):
+        torch.testing.assert_close(grouped, masked, rtol=1e-5, atol=1e-6)

@@ -65,6 +65,9 @@ def add_train_parser(commands: argparse._SubParsersAction, name: str = "acoustic
     train.add_argument("--z-weight", type=float, help="weight of the router z-loss (default 0.001)")
     train.add_argument("--lr", type=float, default=1e-3, help="peak learning rate (default 1e-3)")
     train.add_argument("--max-frames", type=int, default=4000, help="padded frames per batch (default 4000)")
+    train.add_argument("--decay-minutes", type=float,
+                       help="end the cosine learning-rate decay after this many minutes of training wall time "
+                            "instead of at --steps (for comparisons at one wall-clock budget)")
     train.add_argument("--bf16", action="store_true", help="bf16 autocast (CPU: measured faster)")
     train.add_argument("--cache", type=Path, metavar="DIR", help="feature cache folder (default CORPUS/.cache/acoustic)")
     train.set_defaults(func=_train)
@@ -75,6 +78,8 @@ def _train(args: argparse.Namespace) -> int:
     from tts_moe.acoustic.train import TrainOptions, train
 
     check_run_arguments(args, "max_frames")
+    if args.decay_minutes is not None and args.decay_minutes <= 0:
+        raise InputError(f"--decay-minutes must be positive, got {args.decay_minutes}")
     overrides = {}
     if args.experts is not None:
         overrides["num_experts"] = args.experts
@@ -89,7 +94,7 @@ def _train(args: argparse.Namespace) -> int:
                            mixture=not args.dense, config=overrides, resume=args.resume, init_from=args.init_from,
                            lr=args.lr, max_frames=args.max_frames, bf16=args.bf16,
                            checkpoint_minutes=args.checkpoint_minutes, max_minutes=args.max_minutes,
-                           threads=args.threads, cache_dir=str(args.cache) if args.cache else None,
+                           decay_minutes=args.decay_minutes, threads=args.threads, cache_dir=str(args.cache) if args.cache else None,
                            device=args.device, **(FROM_TRAINED if args.init_from else {}))
     state = train(options, log=lambda line: print(line, file=sys.stderr, flush=True))
     return print_result(state, args.json)

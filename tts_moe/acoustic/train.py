@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,17 +56,23 @@ class TrainOptions:
     holdout_fraction: float = 0.01
     checkpoint_minutes: float = 5.0
     max_minutes: float | None = None
+    decay_minutes: float | None = None  # cosine decay over training wall time instead of over ``steps``
     log_every: int = 20
     threads: int | None = None
     cache_dir: str | None = None
     device: str = "cpu"
 
 
-def learning_rate(options: TrainOptions, step: int) -> float:
-    """Linear warm-up to ``lr``, then cosine decay to ``lr / 10`` at ``steps``."""
+def learning_rate(options: TrainOptions, step: int, minutes: float = 0.0) -> float:
+    """Linear warm-up to ``lr``, then cosine decay to ``lr / 10`` at ``steps`` or, with
+    ``decay_minutes``, at that many minutes of training wall time (``minutes`` so far): two
+    models compared at one wall-clock budget then both end their schedule at the budget."""
     if step < options.warmup_steps:
         return options.lr * (step + 1) / options.warmup_steps
-    progress = min(1.0, (step - options.warmup_steps) / max(1, options.steps - options.warmup_steps))
+    if options.decay_minutes:
+        progress = min(1.0, minutes / options.decay_minutes)
+    else:
+        progress = min(1.0, (step - options.warmup_steps) / max(1, options.steps - options.warmup_steps))
     return options.lr / 10 + 0.45 * options.lr * (1 + math.cos(math.pi * progress))
 
 
@@ -113,6 +120,11 @@ class Trainer:
                                     max_clips=options.max_clips, curriculum_steps=options.curriculum_steps)
         self.held = held_clips
         self.step_index = 0
+        self.wall_before, self.clock = 0.0, time.perf_counter()  # training wall time of earlier sessions
+
+    def minutes(self) -> float:
+        """Training wall time so far (earlier sessions of a resumed run included)."""
+        return (self.wall_before + time.perf_counter() - self.clock) / 60
 
     def autocast(self):
         if self.options.bf16:
@@ -131,7 +143,7 @@ class Trainer:
     def step(self) -> dict:
         o = self.options
         batch = self.sampler.batch(o.seed, self.step_index)
-        lr = learning_rate(o, self.step_index)
+        lr = learning_rate(o, self.step_index, self.minutes())
         for group in self.optimizer.param_groups:
             group["lr"] = lr
         total, figures, out = self.losses(batch)
@@ -205,6 +217,7 @@ def train(options: TrainOptions, log: Callable[[str], None] = print) -> dict:
     if checkpoint is not None:
         state = load_checkpoint(checkpoint, {"model": trainer.model}, {"acoustic": trainer.optimizer})
         trainer.step_index = state["step"]
+        trainer.wall_before = state.get("wall_seconds", 0.0)
         log(f"resumed {run} at step {trainer.step_index}")
     elif options.init_from:
         from tts_moe.acoustic.loader import load_weights
@@ -216,6 +229,7 @@ def train(options: TrainOptions, log: Callable[[str], None] = print) -> dict:
                  held_out_clips=len(held_clips), parameters=total_params)
     log(f"training acoustic model ({'MoE' if config.mixture else 'dense'}, {total_params / 1e6:.2f} M parameters) "
         f"on {len(train_clips)} clips ({len(held_clips)} held out), steps {trainer.step_index} -> {options.steps}")
+    trainer.clock = time.perf_counter()
     return training_loop(
         run=run, steps=options.steps, step=trainer.step, step_index=lambda: trainer.step_index,
         validate=trainer.validate, state=state, log_every=options.log_every,
