@@ -87,6 +87,8 @@ def synthesis_quality(run: Path, corpus: Path, threads: int) -> tuple[dict[str, 
     export_run(run, weights)
     model = load_model(weights)
     records, _ = corpus_records(corpus, model)
+    if not records:
+        raise SystemExit(f"{corpus} has no clip in a speaker and style of {run}")
     rows, extra = quality_section(model, Vocoder.from_pretrained(), per_speaker(records, 5), corpus, SymbolTable())
     return {row.metric: row.value for row in rows}, extra["summary"]
 
@@ -109,20 +111,25 @@ def quality_rows(moe: dict, dense: dict) -> list[Row]:
 
 
 def launch(corpus: Path, runs: Path, minutes: float, extra: list[str]) -> tuple[Path, Path]:
-    """Train the MoE and its dense twin at once, one thread each; wait for both."""
+    """Train the MoE and its dense twin at once, one thread each, for ``minutes`` of training
+    wall time in all (a run folder that already holds some is resumed for the rest); wait."""
     folders = {"moe": runs / "moe", "dense": runs / "dense"}
     processes = []
     for name, folder in folders.items():
+        resume = (folder / "config.json").is_file()
+        done = (checkpoints(folder)[-1:] or [{"wall_seconds": 0.0}])[0]["wall_seconds"] / 60 if resume else 0.0
+        if done >= minutes - 0.1:
+            print(f"{name}: {folder} already holds {done:.1f} of {minutes:g} minutes", flush=True)
+            continue
         command = [sys.executable, "-m", "tts_moe", "train", "acoustic", str(corpus), "--out", str(folder),
-                   "--threads", "1", "--max-minutes", str(minutes), "--decay-minutes", str(minutes), "--bf16",
-                   *(["--resume"] if (folder / "config.json").is_file() else []),
-                   *(["--dense"] if name == "dense" else []), *extra]
+                   "--threads", "1", "--max-minutes", f"{minutes - done:.2f}", "--decay-minutes", str(minutes),
+                   "--bf16", *(["--resume"] if resume else []), *(["--dense"] if name == "dense" else []), *extra]
         log = open(runs / f"{name}.out", "a", encoding="utf-8")  # noqa: SIM115 (closed below)
         processes.append((subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
-                                           env={**os.environ, "OMP_NUM_THREADS": "1"}), log))
+                                           env={**os.environ, "OMP_NUM_THREADS": "1"}), log, name))
         print(f"started {name}: {' '.join(command)}", flush=True)
     failed = []
-    for (process, log), name in zip(processes, folders):
+    for process, log, name in processes:
         if process.wait() != 0:
             failed.append(f"{name} (exit {process.returncode}, see {runs / (name + '.out')})")
         log.close()
@@ -142,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quality", action="store_true",
                         help="also synthesise the held-out test corpus with both models (MCD, F0, durations)")
     parser.add_argument("--corpus-test", type=Path, help="held-out corpus for --quality (default: bench.acoustic's)")
-    parser.add_argument("--threads", type=int, default=2, help="torch threads for --quality (default 2)")
+    parser.add_argument("--quality-threads", type=int, default=2, help="torch threads for --quality (default 2)")
     args, extra = parser.parse_known_args(argv)
     if args.corpus:
         args.runs.mkdir(parents=True, exist_ok=True)
@@ -153,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.quality:
         from bench.acoustic import DEFAULT_CORPUS
 
-        measured = {name: synthesis_quality(run, args.corpus_test or DEFAULT_CORPUS, args.threads)
+        measured = {name: synthesis_quality(run, args.corpus_test or DEFAULT_CORPUS, args.quality_threads)
                     for name, run in (("moe", args.moe), ("dense", args.dense))}
         rows += quality_rows(measured["moe"][0], measured["dense"][0])
         data["quality"] = {name: {"rows": figures, "per_speaker": summary}

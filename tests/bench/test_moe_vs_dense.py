@@ -49,3 +49,32 @@ def test_synthesis_quality_rows_put_the_twins_side_by_side():
     assert table["total duration ratio model/teacher: distance from 1, MoE / dense"] == "0.0300 / 0.0500"
     assert table["phrase duration MAE: MoE / dense"] == "n/a / 120.0"  # a missing figure is shown, not compared
     assert "phrase duration MAE: MoE relative to dense" not in table
+
+
+def test_launch_resumes_a_twin_for_the_rest_of_the_budget_only(tmp_path, monkeypatch):
+    import bench.moe_vs_dense as twins
+
+    started = []
+
+    class FakeProcess:
+        returncode = 0
+
+        def __init__(self, command, **kwargs):
+            started.append(command)
+
+        def wait(self):
+            return 0
+
+    monkeypatch.setattr(twins.subprocess, "Popen", FakeProcess)
+    (tmp_path / "moe").mkdir()
+    (tmp_path / "moe" / "config.json").write_text("{}")
+    (tmp_path / "moe" / "log.jsonl").write_text(json.dumps(event(300, 600.0, 0.5)) + "\n")
+    twins.launch(tmp_path / "corpus", tmp_path, 15.0, ["--seed", "1"])
+    moe, dense = started
+    assert moe[moe.index("--max-minutes") + 1] == "5.00" and "--resume" in moe
+    assert dense[dense.index("--max-minutes") + 1] == "15.00" and "--resume" not in dense
+    assert moe[moe.index("--decay-minutes") + 1] == dense[dense.index("--decay-minutes") + 1] == "15.0"
+    assert "--dense" in dense and dense[-2:] == ["--seed", "1"]
+    started.clear()
+    twins.launch(tmp_path / "corpus", tmp_path, 10.0, [])  # moe already holds 10 minutes: only dense runs
+    assert len(started) == 1 and "--dense" in started[0]

@@ -211,3 +211,14 @@ def test_grouped_dispatch_survives_an_all_padding_batch_and_matches_mask_gradien
         grads[dispatch] = (source.grad, layer.w_in.grad.clone(), layer.w_out.grad.clone(), layer.b_in.grad.clone())
     for grouped, masked in zip(grads["grouped"], grads["mask"]):
         torch.testing.assert_close(grouped, masked, rtol=1e-5, atol=1e-6)
+
+
+def test_grouped_and_mask_drop_the_same_assignments_when_gate_weights_tie():
+    layer = make(capacity_factor=0.3).train()
+    torch.nn.init.zeros_(layer.gate.weight)  # every phoneme: the same gate weights, so capacity must break ties
+    x, mask = batch(b=4, t=30)
+    out_g, r_g = layer(x, mask, dispatch="grouped")
+    out_m, r_m = layer(x, mask, dispatch="mask")
+    assert r_g.dropped.any()
+    assert torch.equal(r_g.dropped, r_m.dropped)
+    torch.testing.assert_close(out_g, out_m, rtol=1e-5, atol=1e-5)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -78,7 +79,7 @@ def _train(args: argparse.Namespace) -> int:
     from tts_moe.acoustic.train import TrainOptions, train
 
     check_run_arguments(args, "max_frames")
-    if args.decay_minutes is not None and args.decay_minutes <= 0:
+    if args.decay_minutes is not None and not (math.isfinite(args.decay_minutes) and args.decay_minutes > 0):
         raise InputError(f"--decay-minutes must be positive, got {args.decay_minutes}")
     overrides = {}
     if args.experts is not None:

@@ -29,8 +29,8 @@ from tts_moe.errors import InputError
 from tts_moe.training import create_run, reopen_run, training_loop
 from tts_moe.text.symbols import SymbolTable
 
-CHANGEABLE_ON_RESUME = ("corpus", "run_dir", "steps", "checkpoint_minutes", "max_minutes", "log_every",
-                        "threads", "resume", "init_from", "cache_dir", "device")
+CHANGEABLE_ON_RESUME = ("corpus", "run_dir", "steps", "checkpoint_minutes", "max_minutes", "decay_minutes",
+                        "log_every", "threads", "resume", "init_from", "cache_dir", "device")
 
 
 @dataclass
@@ -65,8 +65,9 @@ class TrainOptions:
 
 def learning_rate(options: TrainOptions, step: int, minutes: float = 0.0) -> float:
     """Linear warm-up to ``lr``, then cosine decay to ``lr / 10`` at ``steps`` or, with
-    ``decay_minutes``, at that many minutes of training wall time (``minutes`` so far): two
-    models compared at one wall-clock budget then both end their schedule at the budget."""
+    ``decay_minutes``, at that many minutes of training wall time (``minutes`` so far, counted
+    from the run's start, warm-up included, over every session of a resumed run): two models
+    compared at one wall-clock budget then both end their schedule at the budget."""
     if step < options.warmup_steps:
         return options.lr * (step + 1) / options.warmup_steps
     if options.decay_minutes:

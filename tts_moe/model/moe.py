@@ -186,12 +186,13 @@ class MoEFeedForward(nn.Module):
         flat_expert = experts.reshape(-1)
         flat_weight = weights.reshape(-1)
         live = valid.repeat_interleave(k)
-        # sort key: expert first, then descending weight; padding goes to the end
-        key = flat_expert.double() * 4 + (1 - flat_weight.detach().double())
-        key = torch.where(live, key, torch.full_like(key, float("inf")))
+        # order: expert first (padding last), then descending weight, ties by position (two
+        # stable sorts), so capacity drops the same assignments as the mask-loop reference
+        by_weight = torch.sort(flat_weight.detach(), descending=True, stable=True).indices
+        expert_key = torch.where(live, flat_expert, torch.full_like(flat_expert, num_experts))
         counts = torch.bincount(flat_expert[live], minlength=num_experts)
         assigned = int(counts.sum())
-        order = torch.argsort(key)[:assigned]
+        order = by_weight[torch.argsort(expert_key[by_weight], stable=True)][:assigned]
         sorted_expert = flat_expert[order]
         slot = torch.arange(assigned, device=x.device) - (torch.cumsum(counts, 0) - counts)[sorted_expert]
         keep = slot < capacity
