@@ -109,7 +109,7 @@ def plan(mode: str, ctx: Context) -> list[Step]:
         "vocoder_reserved": ("vocoder", None, (*voc, "--corpus", reserved, "--per-speaker", "5", "--quality-only",
                                                "--results", "vocoder_reserved")
                              if voc else None, "", "1 min"),
-        "moe_vs_dense": ("moe_vs_dense", None, twin_arguments(ctx), "", "40 min" if ctx.twins is None else "1 s"),
+        "moe_vs_dense": ("moe_vs_dense", None, twin_arguments(ctx), "", "55 min" if ctx.twins is None else "10 min"),
         "watermark": ("watermark", (*wm, "--clips", "5", "--calibration-clips", "20", "--max-seconds", "3"),
                       (*wm, "--clips", "20", "--calibration-clips", "100", "--toolkit-clips", "10"), "2 min", "15 min"),
         "watermark_configs": ("watermark", None, ("--configs",), "", "1-2 min"),
@@ -134,15 +134,17 @@ def plan(mode: str, ctx: Context) -> list[Step]:
 
 def twin_arguments(ctx: Context) -> tuple[str, ...]:
     """moe_vs_dense's arguments: evaluate ``ctx.twins/{moe,dense}`` when given (runs trained side
-    by side earlier by this same bench), else train both anew in the scratch folder (~40 min)."""
+    by side earlier by this same bench), else train both anew in the scratch folder (~55 min);
+    either way both then synthesise the held-out test clips (--quality)."""
     if ctx.twins is None:
-        return ("--corpus", ctx.path(ctx.training), "--minutes", "35", "--runs", ctx.path(ctx.scratch / "moe-vs-dense"))
+        return ("--corpus", ctx.path(ctx.training), "--minutes", "45", "--quality",
+                "--runs", ctx.path(ctx.scratch / "moe-vs-dense"))
     missing = [str(ctx.twins / name / "log.jsonl") for name in ("moe", "dense")
                if not (ctx.twins / name / "log.jsonl").is_file()]
     if missing:
         raise InputError(f"--twins {ctx.twins}: no finished twin run ({', '.join(missing)} missing); "
                          "train them with python -m bench.moe_vs_dense --corpus CORPUS --runs DIR")
-    return ("--moe", ctx.path(ctx.twins / "moe"), "--dense", ctx.path(ctx.twins / "dense"))
+    return ("--moe", ctx.path(ctx.twins / "moe"), "--dense", ctx.path(ctx.twins / "dense"), "--quality")
 
 
 def select(steps: list[Step], only: str | None, skip: str | None, mode: str, all_names: set[str]) -> list[Step]:
@@ -278,7 +280,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=float, metavar="MINUTES", help="stop a benchmark after this long")
     parser.add_argument("--twins", type=Path, metavar="DIR",
                         help="--full: evaluate the MoE/dense twins already trained in DIR/moe and DIR/dense "
-                             "(by python -m bench.moe_vs_dense --runs DIR) instead of training them anew (~40 min)")
+                             "(by python -m bench.moe_vs_dense --runs DIR) instead of training them anew (~55 min)")
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR, help=argparse.SUPPRESS)
     parser.add_argument("--report", type=Path, default=REPORT_PATH, help=argparse.SUPPRESS)
 
