@@ -5,8 +5,9 @@
 Times one MoE feed-forward layer (training step = forward + backward, and inference) on
 phoneme-level token counts of an acoustic-model batch (16 sentences x ~80 phonemes) and on
 frame-level counts (16 x ~300 frames), in fp32 and under bf16 autocast (how `tts-moe train
-acoustic --bf16` trains), with the three implementations side by side in one run. Reports the fastest of ``--repeats`` runs (the machine is shared; min is the least
-noisy estimate) and the ratio to the dense layer. Writes bench/results/moe_dispatch.json.
+acoustic --bf16` trains), with the three implementations side by side in one run. Reports
+the fastest of ``--repeats`` runs (the machine is shared; min is the least noisy estimate)
+and the ratio to the dense layer. Writes bench/results/moe_dispatch.json.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """MoE versus its dense twin at the same training budget (issue #3).
 
-    python -m bench.moe_vs_dense --corpus CORPUS --minutes 35 --runs DIR   # train both, then compare
+    python -m bench.moe_vs_dense --corpus CORPUS --minutes 45 --runs DIR   # train both, then compare
     python -m bench.moe_vs_dense --moe RUN_A --dense RUN_B                 # compare existing runs
     ... --quality [--corpus-test DIR]      # also synthesise the held-out test corpus with both
 
@@ -72,24 +72,21 @@ def compare(moe: list[dict], dense: list[dict]) -> tuple[list[Row], dict]:
     return rows, {"budget_seconds": budget, "at_budget": pair, "moe_curve": moe, "dense_curve": dense}
 
 
-def synthesis_quality(run: Path, corpus: Path, threads: int) -> tuple[dict[str, object], dict]:
-    """Export ``run``'s last checkpoint and measure it on ``corpus`` (bench.acoustic quality)."""
-    import torch
-
+def synthesis_quality(run: Path, corpus: Path, vocoder) -> tuple[dict[str, object], dict]:
+    """Export ``run``'s last checkpoint and measure it on ``corpus`` through ``vocoder``
+    (bench.acoustic quality)."""
     from bench.acoustic import corpus_records, per_speaker, quality_section
     from tts_moe.acoustic.export import export_run
     from tts_moe.acoustic.loader import load_model
     from tts_moe.text.symbols import SymbolTable
-    from vocoder.loader import Vocoder
 
-    torch.set_num_threads(threads)
     weights = run.parent / f"{run.name}-weights"
     export_run(run, weights)
     model = load_model(weights)
     records, _ = corpus_records(corpus, model)
     if not records:
         raise SystemExit(f"{corpus} has no clip in a speaker and style of {run}")
-    rows, extra = quality_section(model, Vocoder.from_pretrained(), per_speaker(records, 5), corpus, SymbolTable())
+    rows, extra = quality_section(model, vocoder, per_speaker(records, 5), corpus, SymbolTable())
     return {row.metric: row.value for row in rows}, extra["summary"]
 
 
@@ -158,9 +155,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("give --corpus (train both) or both --moe and --dense")
     rows, data = compare(checkpoints(args.moe), checkpoints(args.dense))
     if args.quality:
-        from bench.acoustic import DEFAULT_CORPUS
+        import torch
 
-        measured = {name: synthesis_quality(run, args.corpus_test or DEFAULT_CORPUS, args.quality_threads)
+        from bench.acoustic import DEFAULT_CORPUS
+        from vocoder.loader import Vocoder
+
+        torch.set_num_threads(args.quality_threads)
+        vocoder = Vocoder.from_pretrained()
+        measured = {name: synthesis_quality(run, args.corpus_test or DEFAULT_CORPUS, vocoder)
                     for name, run in (("moe", args.moe), ("dense", args.dense))}
         rows += quality_rows(measured["moe"][0], measured["dense"][0])
         data["quality"] = {name: {"rows": figures, "per_speaker": summary}

@@ -95,7 +95,8 @@ def _train(args: argparse.Namespace) -> int:
                            mixture=not args.dense, config=overrides, resume=args.resume, init_from=args.init_from,
                            lr=args.lr, max_frames=args.max_frames, bf16=args.bf16,
                            checkpoint_minutes=args.checkpoint_minutes, max_minutes=args.max_minutes,
-                           decay_minutes=args.decay_minutes, threads=args.threads, cache_dir=str(args.cache) if args.cache else None,
+                           decay_minutes=args.decay_minutes, threads=args.threads,
+                           cache_dir=str(args.cache) if args.cache else None,
                            device=args.device, **(FROM_TRAINED if args.init_from else {}))
     state = train(options, log=lambda line: print(line, file=sys.stderr, flush=True))
     return print_result(state, args.json)

@@ -11,8 +11,9 @@ into one ``(experts, slots, dim)`` buffer, all experts run in two batched matrix
 and results are scattered back with one ``index_add_``: no Python loop over experts, tokens
 or sentences. (One matmul per expert on its weight slice measured 5x slower, forward +
 backward under CPU bf16 autocast: each slice's gradient allocates and fills a buffer of all
-experts' weights, and those small products ran far below the bf16 matmul speed.) ``dispatch="mask"`` is the naive per-expert boolean-mask loop, kept as
-the reference the benchmark compares against.
+experts' weights, and those small products ran far below the bf16 matmul speed.)
+``dispatch="mask"`` is the naive per-expert boolean-mask loop, kept as the reference the
+benchmark compares against.
 
 Shapes: hidden ``(batch, phonemes, dim)``, condition ``(batch, cond_dim)`` or
 ``(batch, phonemes, cond_dim)``, mask ``(batch, phonemes)`` with True = valid phoneme.
