@@ -33,6 +33,7 @@ from torch import nn
 
 from tts_moe.audio import MelConfig, mel_filterbank
 from vocoder.overlap_add import overlap_add
+from vocoder.precision import fp32_linear, full_precision
 
 LOG_F0_MEAN = math.log(150.0)  # normalisation of the F0 channel (teacher voices: ~80-300 Hz)
 LOG_F0_STD = 0.4
@@ -167,7 +168,13 @@ class HarmonicNoiseHead(nn.Module):
         forcing); ``anchor_frame``/``anchor_phase (batch,)`` fix the source phase at one frame
         (see :func:`frame_phases`); ``noise_offset`` (int or ``(batch,)``) is the absolute
         sample position of the first output sample in the noise table."""
-        out = self.proj(x).float().transpose(1, 2)  # (batch, 2 * bins + 1, frames)
+        with full_precision(x):  # the source and the filters in float32
+            return self._synthesise(fp32_linear(self.proj, x).transpose(1, 2), mel.float(), log_f0,
+                                    anchor_frame, anchor_phase, noise_offset)
+
+    def _synthesise(self, out: torch.Tensor, mel: torch.Tensor, log_f0: torch.Tensor | None, anchor_frame: int,
+                    anchor_phase: torch.Tensor | None, noise_offset: int | torch.Tensor) -> HarmonicOutput:
+        """:meth:`forward` after the projection: ``out (batch, 2 * bins + 1, frames)``."""
         batch, _, frames = out.shape
         predicted_log_f0 = LOG_F0_MEAN + LOG_F0_STD * out[:, -1]
         source_log_f0 = predicted_log_f0.detach() if log_f0 is None else log_f0

@@ -1,5 +1,5 @@
-"""Training losses: multi-resolution log-mel L1, multi-resolution STFT, adversarial (hinge or
-least squares) and feature matching. Audio arguments are ``(batch, samples)``.
+"""Training losses: multi-resolution log-mel L1 and STFT (:class:`SpectralLoss`), adversarial
+(hinge or least squares) and feature matching. Audio arguments are ``(batch, samples)``.
 """
 
 from __future__ import annotations
@@ -9,39 +9,55 @@ from dataclasses import replace
 import torch
 from torch.nn import functional as F
 
-from tts_moe.audio import MelConfig, log_mel
+from tts_moe.audio import MelConfig, mel_filterbank
 
-# (n_fft, hop, n_mels) of the mel loss; the middle one is the vocoder's own analysis.
+# (n_fft, hop, n_mels) of the mel loss; the middle one is the vocoder's own analysis. The
+# STFT loss uses the same (n_fft, hop) pairs, so each resolution needs one STFT per signal.
 MEL_RESOLUTIONS = ((512, 128, 40), (1024, 256, 80), (2048, 512, 128))
-STFT_RESOLUTIONS = ((512, 128), (1024, 256), (2048, 512))
 
 
 def mel_configs(base: MelConfig, resolutions=MEL_RESOLUTIONS) -> list[MelConfig]:
     return [replace(base, n_fft=n, win_length=n, hop_length=h, n_mels=m) for n, h, m in resolutions]
 
 
-def multi_resolution_mel_loss(fake: torch.Tensor, real: torch.Tensor,
-                              configs: list[MelConfig]) -> torch.Tensor:
-    """Mean over resolutions of the L1 distance between natural-log mels (via
-    :func:`tts_moe.audio.log_mel`)."""
-    fake, real = fake.float(), real.float()
-    losses = [F.l1_loss(log_mel(fake, c), log_mel(real, c)) for c in configs]
-    return torch.stack(losses).mean()
+class SpectralLoss:
+    """Multi-resolution log-mel L1 and multi-resolution STFT loss (spectral convergence + L1
+    of log magnitudes) from one magnitude STFT per resolution and signal.
 
+    The log-mels equal :func:`tts_moe.audio.log_mel` of each config (same window, centring,
+    filters and floor), so the mel term is the mean over resolutions of the L1 distance of
+    natural-log mels. Audio ``(batch, samples)``, float32.
+    """
 
-def multi_resolution_stft_loss(fake: torch.Tensor, real: torch.Tensor,
-                               resolutions=STFT_RESOLUTIONS) -> torch.Tensor:
-    """Mean over resolutions of spectral convergence + L1 of log magnitudes."""
-    fake, real = fake.float(), real.float()
-    total = fake.new_zeros(())
-    for n_fft, hop in resolutions:
-        window = torch.hann_window(n_fft, device=fake.device)
-        mag_f = torch.stft(fake, n_fft, hop, window=window, return_complex=True).abs()
-        mag_r = torch.stft(real, n_fft, hop, window=window, return_complex=True).abs()
-        mag_f, mag_r = mag_f.clamp(min=1e-5), mag_r.clamp(min=1e-5)
-        convergence = torch.linalg.norm(mag_r - mag_f) / torch.linalg.norm(mag_r).clamp(min=1e-5)
-        total = total + convergence + F.l1_loss(mag_f.log(), mag_r.log())
-    return total / len(resolutions)
+    def __init__(self, configs: list[MelConfig]):
+        self.configs = list(configs)
+        self.filterbanks = [mel_filterbank(c).T.contiguous() for c in self.configs]  # (n_mels, bins)
+        self.windows = [torch.hann_window(c.win_length) for c in self.configs]
+
+    def __call__(self, fake: torch.Tensor, real: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(mel_loss, stft_loss)``, both scalars; gradients flow into ``fake`` only."""
+        fake, real = fake.float(), real.detach().float()
+        mel_terms, stft_terms = [], []
+        for config, filterbank, window in zip(self.configs, self.filterbanks, self.windows):
+            filterbank, window = filterbank.to(fake.device), window.to(fake.device)
+            magnitude_fake = self._magnitude(fake, config, window)
+            with torch.no_grad():
+                magnitude_real = self._magnitude(real, config, window)
+            floor = config.log_floor
+            mel_fake = torch.log(torch.clamp(filterbank @ magnitude_fake, min=floor))
+            mel_real = torch.log(torch.clamp(filterbank @ magnitude_real, min=floor))
+            mel_terms.append(F.l1_loss(mel_fake, mel_real))
+            magnitude_fake, magnitude_real = magnitude_fake.clamp(min=1e-5), magnitude_real.clamp(min=1e-5)
+            convergence = torch.linalg.norm(magnitude_real - magnitude_fake) / torch.linalg.norm(magnitude_real).clamp(min=1e-5)
+            stft_terms.append(convergence + F.l1_loss(magnitude_fake.log(), magnitude_real.log()))
+        return torch.stack(mel_terms).mean(), torch.stack(stft_terms).mean()
+
+    @staticmethod
+    def _magnitude(audio: torch.Tensor, config: MelConfig, window: torch.Tensor) -> torch.Tensor:
+        """``(batch, bins, frames)`` magnitude, centred frames with reflect padding."""
+        spectrum = torch.stft(audio, config.n_fft, config.hop_length, config.win_length, window=window,
+                              center=True, pad_mode="reflect", return_complex=True)
+        return spectrum.abs()
 
 
 def discriminator_loss(real_scores: list[torch.Tensor], fake_scores: list[torch.Tensor],

@@ -15,6 +15,7 @@ length rounded up past the next multiple of ``hop`` (``L < frames * hop <= L + h
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import torch
 from torch import nn
@@ -23,6 +24,7 @@ from torch.nn import functional as F
 from vocoder.config import VocoderConfig
 from vocoder.harmonic import HarmonicNoiseHead, HarmonicOutput
 from vocoder.overlap_add import overlap_add
+from vocoder.precision import fp32_linear
 
 
 class ConvNeXtBlock(nn.Module):
@@ -64,7 +66,7 @@ class ISTFTHead(nn.Module):
         self.register_buffer("window", torch.hann_window(n_fft), persistent=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.proj(x).float().transpose(1, 2)  # (batch, 2 * bins, frames), fp32 always
+        x = fp32_linear(self.proj, x).transpose(1, 2)  # (batch, 2 * bins, frames)
         log_mag, phase = x[:, : self.n_bins], x[:, self.n_bins :]
         magnitude = torch.exp(log_mag.clamp(max=self.max_log_magnitude))
         spectrum = torch.complex(magnitude * torch.cos(phase), magnitude * torch.sin(phase))
@@ -126,6 +128,24 @@ class Generator(nn.Module):
         if not self.harmonic:
             raise TypeError("synthesise() needs a vocoder with the harmonic head")
         return self.head(self.features(mel), mel, **source)
+
+
+def load_grown(generator: Generator, source: Generator) -> int:
+    """Load ``source``'s weights into ``generator``, which has the same config except more
+    backbone blocks; the extra blocks (after the source's) get a zero layer scale, so they
+    are identities and ``generator`` computes exactly what ``source`` does until training
+    moves them. Returns the number of new blocks."""
+    extra = len(generator.blocks) - len(source.blocks)
+    if extra < 0 or replace(source.config, num_layers=generator.config.num_layers) != generator.config:
+        raise ValueError("load_grown needs the source config with at least as many layers, nothing else changed")
+    missing, unexpected = generator.load_state_dict(source.state_dict(), strict=False)
+    new_prefixes = tuple(f"blocks.{i}." for i in range(len(source.blocks), len(generator.blocks)))
+    if unexpected or any(not key.startswith(new_prefixes) for key in missing):
+        raise ValueError(f"weights do not line up: missing {missing}, unexpected {unexpected}")
+    with torch.no_grad():
+        for block in generator.blocks[len(source.blocks):]:
+            block.gamma.zero_()
+    return extra
 
 
 def _init_weights(module: nn.Module) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -19,13 +19,14 @@ import numpy as np
 import torch
 
 from tts_moe.audio import log_mel
+from tts_moe.errors import InputError
 from vocoder import losses
 from tts_moe.training import create_run, reopen_run, training_loop
 from tts_moe.checkpoint import find_checkpoint, load_checkpoint, save_checkpoint
 from vocoder.config import VocoderConfig, preset
 from vocoder.dataset import SegmentDataset, load_corpus_clips
 from vocoder.discriminators import DiscriminatorConfig, Discriminators
-from vocoder.model import Generator, frames_for_seconds, parameter_count
+from vocoder.model import Generator, frames_for_seconds, load_grown, parameter_count
 
 # Options a resumed run keeps from its first start (others may change between sessions).
 CHANGEABLE_ON_RESUME = ("corpus", "run_dir", "steps", "device", "checkpoint_minutes", "max_minutes", "log_every",
@@ -44,6 +45,7 @@ class TrainOptions:
     preset: str = "hn-small"
     resume: bool = False
     init_from: str | None = None
+    grow_layers: int = 0  # with init_from: append this many identity-initialised backbone blocks
     mel_dir: str | None = None
     allow_missing_mels: bool = False
     lr: float = 5e-4
@@ -61,7 +63,7 @@ class TrainOptions:
     adv_weight: float = 1.0
     fm_weight: float = 2.0
     f0_weight: float = 20.0  # harmonic head: L1 of log-F0 (voiced frames; unvoiced x 0.1)
-    bf16: bool = False  # autocast the discriminators (the generator gains nothing, see bench)
+    bf16: bool = False  # bf16 autocast for the generator's backbone and the discriminators
     holdout_fraction: float = 0.02
     holdout_speakers: tuple[str, ...] = ()
     val_clips: int = 8
@@ -97,12 +99,13 @@ class Trainer:
         kw = dict(lr=options.lr, betas=tuple(options.betas), weight_decay=options.weight_decay)
         self.opt_g = torch.optim.AdamW(self.generator.parameters(), **kw)
         self.opt_d = torch.optim.AdamW(self.discriminators.parameters(), **kw)
-        self.mel_configs = losses.mel_configs(config.mel_config)
+        self.spectral_loss = losses.SpectralLoss(losses.mel_configs(config.mel_config))
         self.step_index = 0
 
     def autocast(self):
-        """bf16 autocast for the discriminators when ``bf16`` (the generator always runs in
-        fp32: bench/vocoder.py measured no speed gain from bf16 there)."""
+        """bf16 autocast when ``bf16``: the discriminators and the generator's backbone (its
+        head projects and synthesises in float32, see :mod:`vocoder.precision`); the losses
+        are always float32."""
         if self.options.bf16:
             return torch.autocast(device_type=torch.device(self.options.device).type, dtype=torch.bfloat16)
         return contextlib.nullcontext()
@@ -117,11 +120,14 @@ class Trainer:
             for group in optimizer.param_groups:
                 group["lr"] = lr
         out = {"lr": lr}
-        if self.generator.harmonic:
-            fake, f0_loss = self._harmonic_forward(mel)
+        with self.autocast():
+            if self.generator.harmonic:
+                fake, f0_loss = self._harmonic_forward(mel)
+            else:
+                fake, f0_loss = self.generator(mel), None
+        fake = fake.float()
+        if f0_loss is not None:
             out["f0"] = float(f0_loss.detach())
-        else:
-            fake, f0_loss = self.generator(mel), None
         adversarial = self.step_index >= o.disc_start_step
         if adversarial:
             d_real, d_fake = audio[: o.disc_batch], fake[: o.disc_batch]
@@ -135,15 +141,11 @@ class Trainer:
             out["grad_norm_d"] = float(torch.nn.utils.clip_grad_norm_(self.discriminators.parameters(), o.grad_clip))
             self.opt_d.step()
             out["loss_d"] = float((loss_d).detach())
-        mel_loss = losses.multi_resolution_mel_loss(fake, audio, self.mel_configs)
-        loss_g = o.mel_weight * mel_loss
+        mel_loss, stft_loss = self.spectral_loss(fake, audio)
+        loss_g = o.mel_weight * mel_loss + o.stft_weight * stft_loss
         if f0_loss is not None:
             loss_g = loss_g + o.f0_weight * f0_loss
-        out["mel"] = float((mel_loss).detach())
-        if o.stft_weight:
-            stft_loss = losses.multi_resolution_stft_loss(fake, audio)
-            loss_g = loss_g + o.stft_weight * stft_loss
-            out["stft"] = float((stft_loss).detach())
+        out["mel"], out["stft"] = float(mel_loss.detach()), float(stft_loss.detach())
         if adversarial:
             self.discriminators.requires_grad_(False)  # no weight gradients in the G pass
             with self.autocast():
@@ -228,6 +230,9 @@ def _prepare_run(options: TrainOptions, log: Callable[[str], None]) -> tuple[Tra
         from vocoder.loader import Vocoder
 
         config = Vocoder.from_pretrained(options.init_from).config
+        config = replace(config, num_layers=config.num_layers + options.grow_layers)
+    elif options.grow_layers:
+        raise InputError("--grow-layers needs --init-from (it deepens trained weights)")
     else:
         config = preset(options.preset)
     saved = create_run(run, options, "vocoder", config.to_dict())
@@ -259,8 +264,9 @@ def train(options: TrainOptions, log: Callable[[str], None] = print) -> dict:
     elif options.init_from:
         from vocoder.loader import Vocoder
 
-        trainer.generator.load_state_dict(Vocoder.from_pretrained(options.init_from).generator.state_dict())
-        log(f"initialised the generator from {options.init_from}")
+        grown = load_grown(trainer.generator, Vocoder.from_pretrained(options.init_from).generator)
+        log(f"initialised the generator from {options.init_from}"
+            + (f" with {grown} new identity blocks" if grown else ""))
     state.update(
         corpus=str(options.corpus), corpus_kind=manifest.get("kind"),
         corpus_hours=manifest.get("hours_built"),

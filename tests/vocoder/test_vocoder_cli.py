@@ -37,6 +37,13 @@ def test_resume_and_init_from(exported, corpus, capsys):
     assert main(["vocoder", "train", str(corpus), "--out", str(exported / "finetune"), "--steps", "1",
                  "--batch", "1", "--segment-seconds", "0.3", "--init-from", str(exported / "weights"),
                  "--disc-start", "100"]) == 0
+    assert main(["vocoder", "train", str(corpus), "--out", str(exported / "deeper"), "--steps", "1",
+                 "--batch", "1", "--segment-seconds", "0.3", "--init-from", str(exported / "weights"),
+                 "--grow-layers", "2", "--disc-start", "100"]) == 0
+    deeper = json.loads((exported / "deeper" / "config.json").read_text())
+    assert deeper["vocoder"]["num_layers"] == Vocoder.from_pretrained(exported / "weights").config.num_layers + 2
+    assert main(["vocoder", "train", str(corpus), "--out", str(exported / "bad"), "--steps", "1",
+                 "--grow-layers", "2"]) == 2
 
 
 def test_copy_synth_reports_figures_and_writes_no_audio(exported, corpus, capsys, tmp_path, monkeypatch):

@@ -58,3 +58,27 @@ def test_config_roundtrip_and_validation():
         VocoderConfig.from_dict({**config.to_dict(), "bogus": 1})
     with pytest.raises(InputError, match="newer"):
         VocoderConfig.from_dict({**config.to_dict(), "version": 99})
+
+
+@pytest.mark.parametrize("name", ["tiny", "hn-tiny"])
+def test_grown_generator_starts_as_its_source(name):
+    from dataclasses import replace
+
+    from vocoder.model import load_grown
+
+    torch.manual_seed(0)
+    source = Generator(preset(name)).eval()
+    for parameter in source.parameters():  # a trained-looking source, not the init
+        parameter.data.add_(0.05 * torch.randn_like(parameter))
+    grown = Generator(replace(source.config, num_layers=source.config.num_layers + 2)).eval()
+    assert load_grown(grown, source) == 2
+    assert parameter_count(grown) > parameter_count(source)
+    mel = torch.randn(1, 80, 40)
+    with torch.no_grad():
+        assert torch.allclose(grown(mel), source(mel), atol=1e-6)
+        grown.blocks[-1].gamma.fill_(1.0)  # once trained, the new blocks change the output
+        assert (grown(mel) - source(mel)).abs().max() > 1e-5
+    with pytest.raises(ValueError, match="layers"):
+        load_grown(Generator(replace(source.config, dim=48, num_layers=4)), source)
+    with pytest.raises(ValueError, match="layers"):
+        load_grown(source, grown)
