@@ -19,9 +19,11 @@ uninterrupted run would have seen.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import zipfile
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -193,17 +195,57 @@ class SegmentDataset:
     def clip_pitch(self, clip: Clip) -> tuple[torch.Tensor, torch.Tensor]:
         """``(log_f0, voiced)``, float32 ``(frames,)`` on the clip's mel frames: the corpus'
         YIN track (:func:`tts_moe.acoustic.features.frame_pitch`, natural-log F0 interpolated
-        through unvoiced frames), computed on first use and kept (8 bytes a frame)."""
-        if clip.id not in self._pitch:
+        through unvoiced frames), computed on first use (~30 ms a clip, the bulk of a cold
+        batch) and kept (8 bytes a frame); see :meth:`save_pitch`."""
+        mel, audio = self.clip_features(clip)
+        known = self._pitch.get(clip.id)
+        if known is None or known[0].numel() != mel.shape[1]:
             from tts_moe.acoustic.features import frame_pitch
 
-            mel, audio = self.clip_features(clip)
             cfg = self.mel_config
             log_f0, voiced = frame_pitch(audio.numpy(), mel.shape[1], cfg.hop_length, cfg.sample_rate)
             if not voiced.any() or not log_f0.any():  # frame_pitch returns zeros when it found no track
                 log_f0, voiced = np.full_like(log_f0, LOG_F0_MEAN), np.zeros_like(voiced)
             self._pitch[clip.id] = (torch.from_numpy(log_f0), torch.from_numpy(voiced.astype(np.float32)))
         return self._pitch[clip.id]
+
+    def save_pitch(self, path: str | os.PathLike) -> int:
+        """Write every pitch track computed so far to ``path`` (npz, written atomically) with
+        the mel analysis they belong to, so a resumed run skips the YIN pass; returns the
+        number of clips written."""
+        ids = sorted(self._pitch)
+        tracks = [self._pitch[i] for i in ids]
+        path = Path(path)
+        partial = path.with_name(path.name + ".partial")
+        with open(partial, "wb") as handle:
+            np.savez(handle, ids=np.array(ids, dtype=str), mel_config=json.dumps(asdict(self.mel_config), sort_keys=True),
+                     lengths=np.array([t[0].numel() for t in tracks], dtype=np.int64),
+                     log_f0=torch.cat([t[0] for t in tracks]).numpy() if tracks else np.zeros(0, np.float32),
+                     voiced=torch.cat([t[1] for t in tracks]).numpy() if tracks else np.zeros(0, np.float32))
+        os.replace(partial, path)
+        return len(ids)
+
+    def load_pitch(self, path: str | os.PathLike) -> int:
+        """Reuse the tracks :meth:`save_pitch` wrote for clips of this dataset; a file made for
+        another mel analysis is ignored, and a track whose length does not match its clip's
+        frames is recomputed when used. Returns the number of tracks taken."""
+        try:
+            with np.load(path, allow_pickle=False) as saved:
+                if str(saved["mel_config"]) != json.dumps(asdict(self.mel_config), sort_keys=True):
+                    return 0
+                ids, lengths = saved["ids"], saved["lengths"]
+                log_f0, voiced = torch.from_numpy(saved["log_f0"]), torch.from_numpy(saved["voiced"])
+        except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):  # a broken cache is just a cold start
+            return 0
+        if int(lengths.sum()) != log_f0.numel() or log_f0.numel() != voiced.numel():
+            return 0
+        wanted = {clip.id for clip in self.clips}
+        taken = 0
+        for clip_id, f0_part, voiced_part in zip(ids, log_f0.split(lengths.tolist()), voiced.split(lengths.tolist())):
+            if str(clip_id) in wanted:
+                self._pitch[str(clip_id)] = (f0_part.clone(), voiced_part.clone())
+                taken += 1
+        return taken
 
     def pitch_batch(self, seed: int, step: int, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
         """``(log_f0, voiced)``, both ``(batch, seg)``, of the same segments as :meth:`batch`

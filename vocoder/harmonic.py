@@ -169,12 +169,16 @@ class HarmonicNoiseHead(nn.Module):
         (see :func:`frame_phases`); ``noise_offset`` (int or ``(batch,)``) is the absolute
         sample position of the first output sample in the noise table."""
         with full_precision(x):  # the source and the filters in float32
-            return self._synthesise(fp32_linear(self.proj, x).transpose(1, 2), mel.float(), log_f0,
-                                    anchor_frame, anchor_phase, noise_offset)
+            return self.synthesise_from(fp32_linear(self.proj, x).transpose(1, 2), mel.float(), log_f0=log_f0,
+                                        anchor_frame=anchor_frame, anchor_phase=anchor_phase,
+                                        noise_offset=noise_offset)
 
-    def _synthesise(self, out: torch.Tensor, mel: torch.Tensor, log_f0: torch.Tensor | None, anchor_frame: int,
-                    anchor_phase: torch.Tensor | None, noise_offset: int | torch.Tensor) -> HarmonicOutput:
-        """:meth:`forward` after the projection: ``out (batch, 2 * bins + 1, frames)``."""
+    def synthesise_from(self, out: torch.Tensor, mel: torch.Tensor, *, log_f0: torch.Tensor | None = None,
+                        anchor_frame: int = 0, anchor_phase: torch.Tensor | None = None,
+                        noise_offset: int | torch.Tensor = 0) -> HarmonicOutput:
+        """:meth:`forward` from the projection's output ``out (batch, 2 * bins + 1, frames)``
+        (harmonic log-gain residuals, noise log-gain residuals, normalised log-F0): the
+        source and filters alone, e.g. to fit ``out`` directly (``bench.vocoder_ceiling``)."""
         batch, _, frames = out.shape
         predicted_log_f0 = LOG_F0_MEAN + LOG_F0_STD * out[:, -1]
         source_log_f0 = predicted_log_f0.detach() if log_f0 is None else log_f0

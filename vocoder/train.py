@@ -29,6 +29,7 @@ from vocoder.discriminators import DiscriminatorConfig, Discriminators
 from vocoder.model import Generator, frames_for_seconds, load_grown, parameter_count
 
 # Options a resumed run keeps from its first start (others may change between sessions).
+PITCH_FILE = "pitch_tracks.npz"  # the YIN tracks of the training clips, kept for resumed runs
 CHANGEABLE_ON_RESUME = ("corpus", "run_dir", "steps", "device", "checkpoint_minutes", "max_minutes", "log_every",
                         "threads", "resume", "init_from")
 
@@ -281,11 +282,20 @@ def train(options: TrainOptions, log: Callable[[str], None] = print) -> dict:
         f"{len(train_clips)} clips ({len(held_clips)} held out), batch {options.batch_size} x "
         f"{segment} frames, steps {trainer.step_index} -> {options.steps}")
 
+    pitch_file = run / PITCH_FILE
+    if trainer.generator.harmonic and pitch_file.is_file():
+        log(f"reused {dataset.load_pitch(pitch_file)} pitch tracks from {pitch_file}")
+
+    def save(checkpoint_state: dict) -> None:
+        save_checkpoint(run, trainer.modules(), trainer.optimizers(), checkpoint_state)
+        if trainer.generator.harmonic:
+            dataset.save_pitch(pitch_file)
+
     trainer.generator.train()
     trainer.discriminators.train()
     return training_loop(
         run=run, steps=options.steps, step=trainer.step, step_index=lambda: trainer.step_index,
         validate=lambda: trainer.validate(held_data, options.val_clips) if held_data else {},
-        save=lambda st: save_checkpoint(run, trainer.modules(), trainer.optimizers(), st), state=state,
+        save=save, state=state,
         log_every=options.log_every, checkpoint_minutes=options.checkpoint_minutes,
         max_minutes=options.max_minutes, log=log)

@@ -149,3 +149,17 @@ def test_head_stays_float32_under_bf16_autocast():
     assert torch.equal(mixed.log_f0, exact.log_f0) and torch.allclose(mixed.audio, exact.audio, atol=1e-6)
     # and the bf16 backbone moves the F0 by well under a cent-level error of the fp32 model
     assert (mixed.log_f0 - reference.log_f0).abs().max() < 0.01
+
+
+def test_resumed_harmonic_run_reuses_its_pitch_tracks(corpus, tmp_path):
+    from vocoder.train import PITCH_FILE, TrainOptions
+
+    opts = dict(corpus=str(corpus), run_dir=str(tmp_path / "run"), steps=2, batch_size=2, segment_seconds=0.3,
+                preset="hn-tiny", disc_start_step=100, log_every=1, warmup_steps=1, val_clips=1)
+    train(TrainOptions(**opts), log=quiet)
+    assert (tmp_path / "run" / PITCH_FILE).is_file()
+    messages = []
+    state = train(TrainOptions(**{**opts, "steps": 3, "resume": True}), log=messages.append)
+    assert state["step"] == 3
+    reused = [m for m in messages if m.startswith("reused")]
+    assert reused and int(reused[0].split()[1]) > 0

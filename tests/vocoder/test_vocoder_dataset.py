@@ -117,3 +117,39 @@ def test_a_clip_without_an_f0_track_gets_the_mean_f0_unvoiced(corpus, monkeypatc
     train, _, _ = load_corpus_clips(corpus)
     log_f0, voiced = SegmentDataset(train, MelConfig(), 20).clip_pitch(train[0])
     assert torch.allclose(log_f0, torch.full_like(log_f0, LOG_F0_MEAN)) and not voiced.any()
+
+
+def test_saved_pitch_tracks_are_reused_without_recomputing(corpus, tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    import tts_moe.acoustic.features as features
+
+    clips, _, _ = load_corpus_clips(corpus)
+    first = SegmentDataset(clips, MelConfig(), 20)
+    tracks = {clip.id: first.clip_pitch(clip) for clip in clips}
+    assert first.save_pitch(tmp_path / "pitch.npz") == len(clips)
+
+    def no_yin(*args, **kwargs):
+        raise AssertionError("the YIN pass ran for a saved clip")
+
+    monkeypatch.setattr(features, "frame_pitch", no_yin)
+    again = SegmentDataset(clips[:3], MelConfig(), 20)  # only this dataset's clips are taken
+    assert again.load_pitch(tmp_path / "pitch.npz") == 3
+    for clip in clips[:3]:
+        log_f0, voiced = again.clip_pitch(clip)
+        assert torch.equal(log_f0, tracks[clip.id][0]) and torch.equal(voiced, tracks[clip.id][1])
+    other_analysis = SegmentDataset(clips, replace(MelConfig(), f_max=7000.0), 20)
+    assert other_analysis.load_pitch(tmp_path / "pitch.npz") == 0
+    (tmp_path / "broken.npz").write_bytes(b"not a zip file")
+    assert again.load_pitch(tmp_path / "broken.npz") == 0 and again.load_pitch(tmp_path / "absent.npz") == 0
+
+
+def test_a_saved_track_of_the_wrong_length_is_recomputed(corpus, tmp_path):
+    clips, _, _ = load_corpus_clips(corpus)
+    data = SegmentDataset(clips[:1], MelConfig(), 20)
+    good = data.clip_pitch(clips[0])
+    data._pitch[clips[0].id] = (good[0][:-2], good[1][:-2])  # e.g. the clip's audio was re-rendered
+    data.save_pitch(tmp_path / "pitch.npz")
+    fresh = SegmentDataset(clips[:1], MelConfig(), 20)
+    assert fresh.load_pitch(tmp_path / "pitch.npz") == 1
+    assert torch.equal(fresh.clip_pitch(clips[0])[0], good[0])
