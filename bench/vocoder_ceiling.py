@@ -4,11 +4,13 @@
                                     [--per-speaker 1] [--iterations 250]
 
 For each clip, the head's per-frame inputs (the projection's output: harmonic and noise
-log-gain residuals per STFT bin, and log-F0; ``(1, frames, 2 * bins + 1)``) start from what
-the trained network predicts and are then fitted *freely* to that one clip with Adam on the
-training loss (45 x multi-resolution log-mel L1 + multi-resolution STFT loss). PESQ (wide
-band) of the network's output, of the network with the clip's YIN F0 track as the source
-(``oracle F0``) and of the fitted head are printed side by side, per speaker and overall.
+log-gain residuals per STFT bin, and log-F0; ``(1, 2 * bins + 1, frames)``) start from what
+the trained network predicts and the gains are then fitted *freely* to that one clip with
+Adam on the training loss (45 x multi-resolution log-mel L1 + multi-resolution STFT loss),
+once with the network's F0 driving the source and once with the clip's YIN track (``oracle
+F0``, as in training); F0 itself is not fitted (the source takes it without a gradient). PESQ
+(wide band) of the network's output, of the network with the oracle F0 and of both fits are
+printed side by side, per speaker and overall.
 
 Reading it: the fitted PESQ is an upper bound of what the head can express (it is fitted on
 the very clip it is scored on, so it also shapes its gains to that clip's particular noise,
@@ -39,7 +41,6 @@ def fit_clip(generator, audio: np.ndarray, iterations: int, lr: float) -> dict:
     from tts_moe.audio import log_mel
     from vocoder.evaluate import perceptual_scores
     from vocoder.losses import SpectralLoss, mel_configs
-    from vocoder.precision import fp32_linear
     from vocoder.train import TrainOptions
 
     config, head = generator.config.mel_config, generator.head
@@ -49,11 +50,11 @@ def fit_clip(generator, audio: np.ndarray, iterations: int, lr: float) -> dict:
     frames = mel.shape[-1]
     real = torch.nn.functional.pad(torch.from_numpy(audio)[None], (0, frames * config.hop_length - len(audio)))
     log_f0, voiced = frame_pitch(audio, frames, config.hop_length, config.sample_rate)
-    oracle = torch.from_numpy(log_f0)[None] if voiced.any() else None
+    oracle = torch.from_numpy(log_f0)[None] if voiced.any() and log_f0.any() else None
     with torch.no_grad():
-        predicted = fp32_linear(head.proj, generator.features(mel)).transpose(1, 2)  # (1, 2 * bins + 1, frames)
+        predicted = head.project(generator.features(mel))  # (1, 2 * bins + 1, frames)
 
-    def render(out: torch.Tensor, f0: torch.Tensor | None = None) -> torch.Tensor:
+    def render(out: torch.Tensor, f0: torch.Tensor | None) -> torch.Tensor:
         return head.synthesise_from(out, mel, log_f0=f0).audio
 
     def loss(fake: torch.Tensor) -> torch.Tensor:
@@ -61,23 +62,24 @@ def fit_clip(generator, audio: np.ndarray, iterations: int, lr: float) -> dict:
         return defaults.mel_weight * mel_loss + defaults.stft_weight * stft_loss
 
     def pesq(fake: torch.Tensor) -> float:
-        return perceptual_scores(fake[0, : len(audio)].detach().numpy(), audio)["pesq_wb"]
+        return perceptual_scores(fake[0, : len(audio)].clamp(-1, 1).detach().numpy(), audio)["pesq_wb"]
 
     row = {}
     with torch.no_grad():
-        network = render(predicted)
+        network = render(predicted, None)
         row["network"], row["network_loss"] = pesq(network), float(loss(network))
         row["oracle_f0"] = pesq(render(predicted, oracle)) if oracle is not None else float("nan")
-    free = predicted.clone().requires_grad_(True)
-    optimizer = torch.optim.Adam([free], lr=lr)
-    for _ in range(iterations):
-        value = loss(render(free))
-        optimizer.zero_grad()
-        value.backward()
-        optimizer.step()
-    with torch.no_grad():
-        fitted = render(free)
-        row["fitted"], row["fitted_loss"] = pesq(fitted), float(loss(fitted))
+    for name, f0 in (("network_f0", None), ("oracle_f0", oracle)):
+        free = predicted.clone().requires_grad_(True)
+        optimizer = torch.optim.Adam([free], lr=lr)
+        for _ in range(iterations):
+            value = loss(render(free, f0))
+            optimizer.zero_grad()
+            value.backward()
+            optimizer.step()
+        with torch.no_grad():
+            fitted = render(free, f0)
+            row[f"fitted_{name}"], row[f"fitted_{name}_loss"] = pesq(fitted), float(loss(fitted))
     return row
 
 
@@ -96,27 +98,30 @@ def main(argv: list[str] | None = None) -> int:
     from tts_moe.audio import load_audio
     from vocoder.loader import Vocoder
 
-    generator = Vocoder.from_pretrained(args.weights).generator.float().eval()
+    vocoder = Vocoder.from_pretrained(args.weights)
+    generator = vocoder.generator.float().eval()
     if not generator.harmonic:
         raise SystemExit("bench.vocoder_ceiling needs a vocoder with the harmonic head")
     rate = generator.config.mel_config.sample_rate
     per_clip, by_speaker = [], defaultdict(list)
-    for clip in corpus_clips(args.corpus, args.per_speaker):
+    for clip in corpus_clips(args.corpus, args.per_speaker, vocoder.card.get("training")):
         audio = np.asarray(load_audio(clip["path"], rate), dtype=np.float32)[: int(args.max_seconds * rate)]
         row = {"clip": clip["path"], "speaker": clip["speaker"], **fit_clip(generator, audio, args.iterations, args.lr)}
         per_clip.append(row)
         by_speaker[clip["speaker"]].append(row)
-        print(f"{clip['speaker']}: network {row['network']:.3f}, oracle F0 {row['oracle_f0']:.3f}, "
-              f"fitted {row['fitted']:.3f}", flush=True)
+        print(f"{clip['speaker']}: network {row['network']:.3f}, oracle F0 {row['oracle_f0']:.3f}, fitted "
+              f"{row['fitted_network_f0']:.3f} / {row['fitted_oracle_f0']:.3f} (network / oracle F0)", flush=True)
     rows = [Row("clips / speakers", f"{len(per_clip)} / {len(by_speaker)}"),
             Row("free-fit iterations", args.iterations)]
-    for key, label in (("network", "network"), ("oracle_f0", "network, oracle F0"), ("fitted", "fitted head")):
+    labels = (("network", "network"), ("oracle_f0", "network, oracle F0"),
+              ("fitted_network_f0", "fitted head, network F0"), ("fitted_oracle_f0", "fitted head, oracle F0"))
+    for key, label in labels:
         rows.append(Row(f"PESQ-wb {label}", round(float(np.nanmean([r[key] for r in per_clip])), 3)))
-    for key in ("network_loss", "fitted_loss"):
-        rows.append(Row(f"training loss {key.split('_')[0]}", round(float(np.mean([r[key] for r in per_clip])), 3)))
+    for key, label in (("network_loss", "network"), ("fitted_oracle_f0_loss", "fitted head, oracle F0")):
+        rows.append(Row(f"training loss {label}", round(float(np.nanmean([r[key] for r in per_clip])), 3)))
     for speaker, clips in sorted(by_speaker.items()):
-        rows.append(Row(f"{speaker}: PESQ-wb network / fitted",
-                        f"{np.mean([r['network'] for r in clips]):.2f} / {np.mean([r['fitted'] for r in clips]):.2f}"))
+        network, fitted = (np.nanmean([r[key] for r in clips]) for key in ("network", "fitted_oracle_f0"))
+        rows.append(Row(f"{speaker}: PESQ-wb network / fitted (oracle F0)", f"{network:.2f} / {fitted:.2f}"))
     title = "Harmonic head ceiling: network vs head outputs fitted freely per clip"
     print_table(title, rows)
     path = write_results(args.results, title, rows, {"weights": args.weights, "corpus": str(args.corpus),

@@ -36,6 +36,7 @@ from vocoder.harmonic import LOG_F0_MEAN
 
 MAX_FRAME_MISMATCH = 2
 PCM_SCALE = 32768
+PITCH_ANALYSIS = "yin-v1"  # bump when frame_pitch changes, so saved tracks are recomputed
 
 
 @dataclass(frozen=True)
@@ -211,41 +212,57 @@ class SegmentDataset:
 
     def save_pitch(self, path: str | os.PathLike) -> int:
         """Write every pitch track computed so far to ``path`` (npz, written atomically) with
-        the mel analysis they belong to, so a resumed run skips the YIN pass; returns the
-        number of clips written."""
-        ids = sorted(self._pitch)
+        the mel analysis and pitch analysis they belong to and each audio file's size and
+        modification time, so a resumed run skips the YIN pass; returns the number of clips
+        written."""
+        by_id = {clip.id: clip for clip in self.clips}
+        ids = sorted(i for i in self._pitch if i in by_id)
         tracks = [self._pitch[i] for i in ids]
         path = Path(path)
-        partial = path.with_name(path.name + ".partial")
-        with open(partial, "wb") as handle:
-            np.savez(handle, ids=np.array(ids, dtype=str), mel_config=json.dumps(asdict(self.mel_config), sort_keys=True),
-                     lengths=np.array([t[0].numel() for t in tracks], dtype=np.int64),
-                     log_f0=torch.cat([t[0] for t in tracks]).numpy() if tracks else np.zeros(0, np.float32),
-                     voiced=torch.cat([t[1] for t in tracks]).numpy() if tracks else np.zeros(0, np.float32))
-        os.replace(partial, path)
+        partial = path.with_name(f".{path.name}.tmp")
+        try:
+            with open(partial, "wb") as handle:
+                np.savez(handle, ids=np.array(ids, dtype=str), analysis=self._pitch_analysis(),
+                         stamps=np.array([_file_stamp(by_id[i].path) for i in ids], dtype=str),
+                         lengths=np.array([t[0].numel() for t in tracks], dtype=np.int64),
+                         log_f0=torch.cat([t[0] for t in tracks]).numpy() if tracks else np.zeros(0, np.float32),
+                         voiced=torch.cat([t[1] for t in tracks]).numpy() if tracks else np.zeros(0, np.float32))
+            os.replace(partial, path)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
         return len(ids)
 
     def load_pitch(self, path: str | os.PathLike) -> int:
-        """Reuse the tracks :meth:`save_pitch` wrote for clips of this dataset; a file made for
-        another mel analysis is ignored, and a track whose length does not match its clip's
-        frames is recomputed when used. Returns the number of tracks taken."""
+        """Reuse the tracks :meth:`save_pitch` wrote for clips of this dataset whose audio file
+        is unchanged (size and modification time); a file made for another mel or pitch
+        analysis, or a broken one, is ignored, and a track whose length does not match its
+        clip's frames is recomputed when used. Returns the number of tracks taken."""
         try:
             with np.load(path, allow_pickle=False) as saved:
-                if str(saved["mel_config"]) != json.dumps(asdict(self.mel_config), sort_keys=True):
+                if str(saved["analysis"]) != self._pitch_analysis():
                     return 0
-                ids, lengths = saved["ids"], saved["lengths"]
+                ids, stamps, lengths = saved["ids"], saved["stamps"], saved["lengths"]
                 log_f0, voiced = torch.from_numpy(saved["log_f0"]), torch.from_numpy(saved["voiced"])
         except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):  # a broken cache is just a cold start
             return 0
-        if int(lengths.sum()) != log_f0.numel() or log_f0.numel() != voiced.numel():
+        if int(lengths.sum()) != log_f0.numel() or log_f0.numel() != voiced.numel() or len(stamps) != len(ids):
             return 0
-        wanted = {clip.id for clip in self.clips}
+        by_id = {clip.id: clip for clip in self.clips}
         taken = 0
-        for clip_id, f0_part, voiced_part in zip(ids, log_f0.split(lengths.tolist()), voiced.split(lengths.tolist())):
-            if str(clip_id) in wanted:
-                self._pitch[str(clip_id)] = (f0_part.clone(), voiced_part.clone())
+        parts = zip(ids, stamps, log_f0.split(lengths.tolist()), voiced.split(lengths.tolist()))
+        for clip_id, stamp, f0_part, voiced_part in parts:
+            clip = by_id.get(str(clip_id))
+            if clip is not None and str(stamp) == _file_stamp(clip.path):
+                self._pitch[clip.id] = (f0_part.clone(), voiced_part.clone())
                 taken += 1
         return taken
+
+    def _pitch_analysis(self) -> str:
+        from tts_moe.acoustic.features import F0_HOP, F0_RATE
+
+        return json.dumps({"mel": asdict(self.mel_config), "f0_rate": F0_RATE, "f0_hop": F0_HOP,
+                           "pitch": PITCH_ANALYSIS}, sort_keys=True)
 
     def pitch_batch(self, seed: int, step: int, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
         """``(log_f0, voiced)``, both ``(batch, seg)``, of the same segments as :meth:`batch`
@@ -262,3 +279,12 @@ class SegmentDataset:
             log_f0s.append(log_f0)
             voiceds.append(voiced)
         return torch.stack(log_f0s), torch.stack(voiceds)
+
+
+def _file_stamp(path: str | os.PathLike) -> str:
+    """``"size:mtime_ns"`` of a file (``"missing"`` when it cannot be read)."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return "missing"
+    return f"{stat.st_size}:{stat.st_mtime_ns}"

@@ -168,10 +168,13 @@ class HarmonicNoiseHead(nn.Module):
         forcing); ``anchor_frame``/``anchor_phase (batch,)`` fix the source phase at one frame
         (see :func:`frame_phases`); ``noise_offset`` (int or ``(batch,)``) is the absolute
         sample position of the first output sample in the noise table."""
-        with full_precision(x):  # the source and the filters in float32
-            return self.synthesise_from(fp32_linear(self.proj, x).transpose(1, 2), mel.float(), log_f0=log_f0,
-                                        anchor_frame=anchor_frame, anchor_phase=anchor_phase,
-                                        noise_offset=noise_offset)
+        return self.synthesise_from(self.project(x), mel, log_f0=log_f0, anchor_frame=anchor_frame,
+                                    anchor_phase=anchor_phase, noise_offset=noise_offset)
+
+    def project(self, x: torch.Tensor) -> torch.Tensor:
+        """Backbone features ``(batch, frames, dim)`` -> the head's inputs ``(batch, 2 * bins +
+        1, frames)`` (harmonic and noise log-gain residuals per bin, normalised log-F0), float32."""
+        return fp32_linear(self.proj, x).transpose(1, 2)
 
     def synthesise_from(self, out: torch.Tensor, mel: torch.Tensor, *, log_f0: torch.Tensor | None = None,
                         anchor_frame: int = 0, anchor_phase: torch.Tensor | None = None,
@@ -179,6 +182,11 @@ class HarmonicNoiseHead(nn.Module):
         """:meth:`forward` from the projection's output ``out (batch, 2 * bins + 1, frames)``
         (harmonic log-gain residuals, noise log-gain residuals, normalised log-F0): the
         source and filters alone, e.g. to fit ``out`` directly (``bench.vocoder_ceiling``)."""
+        with full_precision(out):  # the source and the filters always in float32
+            return self._render(out.float(), mel.float(), log_f0, anchor_frame, anchor_phase, noise_offset)
+
+    def _render(self, out, mel, log_f0, anchor_frame, anchor_phase, noise_offset) -> HarmonicOutput:
+        """The body of :meth:`synthesise_from`, float32 inputs, autocast off."""
         batch, _, frames = out.shape
         predicted_log_f0 = LOG_F0_MEAN + LOG_F0_STD * out[:, -1]
         source_log_f0 = predicted_log_f0.detach() if log_f0 is None else log_f0

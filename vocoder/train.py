@@ -121,9 +121,11 @@ class Trainer:
             for group in optimizer.param_groups:
                 group["lr"] = lr
         out = {"lr": lr}
+        if self.generator.harmonic:  # the F0 tracks are read (or computed) outside autocast
+            log_f0, voiced = self.dataset.pitch_batch(o.seed, self.step_index, o.batch_size)
         with self.autocast():
             if self.generator.harmonic:
-                fake, f0_loss = self._harmonic_forward(mel)
+                fake, f0_loss = self._harmonic_forward(mel, log_f0.to(o.device), voiced.to(o.device))
             else:
                 fake, f0_loss = self.generator(mel), None
         fake = fake.float()
@@ -167,13 +169,12 @@ class Trainer:
         self.step_index += 1
         return out
 
-    def _harmonic_forward(self, mel: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Harmonic head: audio made from the true F0 track (teacher forcing) and the
-        voicing-weighted L1 of the predicted log-F0; the noise table is read at offsets drawn
-        from ``(seed, step)``."""
+    def _harmonic_forward(self, mel: torch.Tensor, log_f0: torch.Tensor,
+                          voiced: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Harmonic head: audio made from the true F0 track ``log_f0 (batch, frames)``
+        (teacher forcing) and the voicing-weighted L1 of the predicted log-F0; the noise table
+        is read at offsets drawn from ``(seed, step)``."""
         o = self.options
-        log_f0, voiced = self.dataset.pitch_batch(o.seed, self.step_index, o.batch_size)
-        log_f0, voiced = log_f0.to(o.device), voiced.to(o.device)
         offsets = torch.from_numpy(np.random.default_rng([o.seed, self.step_index, 1]).integers(
             0, 2**31, size=mel.shape[0])).to(o.device)
         out = self.generator.synthesise(mel, log_f0=log_f0, noise_offset=offsets)
@@ -227,6 +228,8 @@ def _prepare_run(options: TrainOptions, log: Callable[[str], None]) -> tuple[Tra
     saved = reopen_run(run, options, CHANGEABLE_ON_RESUME, "vocoder", log)
     if saved is not None:
         return options, VocoderConfig.from_dict(saved["vocoder"]), saved
+    if options.grow_layers < 0:
+        raise InputError(f"--grow-layers must be >= 0, got {options.grow_layers}")
     if options.init_from:
         from vocoder.loader import Vocoder
 
@@ -289,7 +292,10 @@ def train(options: TrainOptions, log: Callable[[str], None] = print) -> dict:
     def save(checkpoint_state: dict) -> None:
         save_checkpoint(run, trainer.modules(), trainer.optimizers(), checkpoint_state)
         if trainer.generator.harmonic:
-            dataset.save_pitch(pitch_file)
+            try:
+                dataset.save_pitch(pitch_file)
+            except OSError as error:  # only a cache: the run goes on without it
+                log(f"could not save the pitch tracks to {pitch_file}: {error}")
 
     trainer.generator.train()
     trainer.discriminators.train()

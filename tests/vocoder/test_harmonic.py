@@ -147,8 +147,8 @@ def test_head_stays_float32_under_bf16_autocast():
     assert mixed.audio.dtype == mixed.log_f0.dtype == torch.float32
     # the head under autocast computes exactly what it computes outside it on the same features
     assert torch.equal(mixed.log_f0, exact.log_f0) and torch.allclose(mixed.audio, exact.audio, atol=1e-6)
-    # and the bf16 backbone moves the F0 by well under a cent-level error of the fp32 model
-    assert (mixed.log_f0 - reference.log_f0).abs().max() < 0.01
+    # and the bf16 backbone moves the predicted F0 by under 2e-3 nepers (3.5 cents) here
+    assert (mixed.log_f0 - reference.log_f0).abs().max() < 2e-3
 
 
 def test_resumed_harmonic_run_reuses_its_pitch_tracks(corpus, tmp_path):

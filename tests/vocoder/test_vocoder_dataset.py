@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -140,6 +141,9 @@ def test_saved_pitch_tracks_are_reused_without_recomputing(corpus, tmp_path, mon
         assert torch.equal(log_f0, tracks[clip.id][0]) and torch.equal(voiced, tracks[clip.id][1])
     other_analysis = SegmentDataset(clips, replace(MelConfig(), f_max=7000.0), 20)
     assert other_analysis.load_pitch(tmp_path / "pitch.npz") == 0
+    touched = clips[0].path
+    os.utime(touched, ns=(os.stat(touched).st_atime_ns, os.stat(touched).st_mtime_ns + 10**9))
+    assert SegmentDataset(clips[:3], MelConfig(), 20).load_pitch(tmp_path / "pitch.npz") == 2  # re-rendered audio
     (tmp_path / "broken.npz").write_bytes(b"not a zip file")
     assert again.load_pitch(tmp_path / "broken.npz") == 0 and again.load_pitch(tmp_path / "absent.npz") == 0
 
