@@ -28,10 +28,9 @@ import numpy as np
 import torch
 
 from bench._vocoder_quality import corpus_clips
-from bench.common import RESULTS_DIR, Row, print_table, write_results
-
-REPO_ROOT = RESULTS_DIR.parents[1]
-DEFAULT_CORPUS = REPO_ROOT.parent / "corpora" / "heldout-test"
+from bench.acoustic import DEFAULT_CORPUS
+from bench.common import Row, print_table, write_results
+from tts_moe.paths import REPO_ROOT
 
 
 def fit_clip(generator, audio: np.ndarray, iterations: int, lr: float) -> dict:

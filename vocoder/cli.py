@@ -85,9 +85,6 @@ def _train(args: argparse.Namespace) -> int:
     from vocoder.train import TrainOptions, train
 
     check_run_arguments(args, "batch")
-    if args.grow_layers < 0 or (args.grow_layers and not (args.init_from or args.resume)):
-        raise InputError(f"--grow-layers needs --init-from and a count >= 0, got {args.grow_layers} "
-                         "(a resumed run keeps its own)")
     if args.segment_seconds <= 0.1:
         raise InputError(f"--segment-seconds must exceed 0.1, got {args.segment_seconds}")
     options = TrainOptions(

@@ -130,6 +130,7 @@ class SegmentDataset:
         self._cache: OrderedDict[str, tuple[torch.Tensor, torch.Tensor]] = OrderedDict()
         self._cache_bytes, self._cache_limit = 0, int(cache_mb * 2**20)
         self._pitch: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
+        self._pitch_unverified: set[str] = set()  # ids whose track came from load_pitch, not yet checked
 
     def clip_features(self, clip: Clip) -> tuple[torch.Tensor, torch.Tensor]:
         """``(mel (n_mels, frames), audio (frames * hop,))`` of a whole clip (cached)."""
@@ -198,11 +199,14 @@ class SegmentDataset:
         YIN track (:func:`tts_moe.acoustic.features.frame_pitch`, natural-log F0 interpolated
         through unvoiced frames), computed on first use (~30 ms a clip, the bulk of a cold
         batch) and kept (8 bytes a frame); see :meth:`save_pitch`."""
-        mel, audio = self.clip_features(clip)
-        known = self._pitch.get(clip.id)
-        if known is None or known[0].numel() != mel.shape[1]:
+        if clip.id in self._pitch_unverified:  # loaded from a file: check it still fits the clip once
+            self._pitch_unverified.discard(clip.id)
+            if self._pitch[clip.id][0].numel() != self.clip_features(clip)[0].shape[1]:
+                del self._pitch[clip.id]
+        if clip.id not in self._pitch:
             from tts_moe.acoustic.features import frame_pitch
 
+            mel, audio = self.clip_features(clip)
             cfg = self.mel_config
             log_f0, voiced = frame_pitch(audio.numpy(), mel.shape[1], cfg.hop_length, cfg.sample_rate)
             if not voiced.any() or not log_f0.any():  # frame_pitch returns zeros when it found no track
@@ -255,6 +259,7 @@ class SegmentDataset:
             clip = by_id.get(str(clip_id))
             if clip is not None and str(stamp) == _file_stamp(clip.path):
                 self._pitch[clip.id] = (f0_part.clone(), voiced_part.clone())
+                self._pitch_unverified.add(clip.id)
                 taken += 1
         return taken
 

@@ -28,8 +28,8 @@ from vocoder.dataset import SegmentDataset, load_corpus_clips
 from vocoder.discriminators import DiscriminatorConfig, Discriminators
 from vocoder.model import Generator, frames_for_seconds, load_grown, parameter_count
 
-# Options a resumed run keeps from its first start (others may change between sessions).
 PITCH_FILE = "pitch_tracks.npz"  # the YIN tracks of the training clips, kept for resumed runs
+# Options a resumed run keeps from its first start (others may change between sessions).
 CHANGEABLE_ON_RESUME = ("corpus", "run_dir", "steps", "device", "checkpoint_minutes", "max_minutes", "log_every",
                         "threads", "resume", "init_from")
 
@@ -128,7 +128,6 @@ class Trainer:
                 fake, f0_loss = self._harmonic_forward(mel, log_f0.to(o.device), voiced.to(o.device))
             else:
                 fake, f0_loss = self.generator(mel), None
-        fake = fake.float()
         if f0_loss is not None:
             out["f0"] = float(f0_loss.detach())
         adversarial = self.step_index >= o.disc_start_step
