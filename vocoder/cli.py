@@ -57,11 +57,16 @@ def add_train_parser(commands: argparse._SubParsersAction, name: str = "train") 
     add_run_arguments(train, weights="vocoder/weights", checkpoint_minutes=15.0)
     train.add_argument("--batch", type=int, default=16, help="segments per batch (default 16)")
     train.add_argument("--segment-seconds", type=float, default=1.0, help="segment length (default 1.0)")
-    train.add_argument("--preset", default="hn-small",
-                       help="generator: hn-small (harmonic-plus-noise head, default), small or base "
-                            "(Vocos-style iSTFT head); hn-tiny and tiny are for tests")
+    train.add_argument("--preset", default="hn-base",
+                       help="generator: hn-base (harmonic-plus-noise head, 7.7 M, default: the shipped one) or "
+                            "hn-small (2.8 M), small or base (Vocos-style iSTFT head); hn-tiny and tiny are for "
+                            "tests")
     train.add_argument("--mel-dir", metavar="DIR", help="fine-tune on predicted mels: DIR/ID.npy or "
                        "DIR/ID.safetensors ('mel', shape (n_mels, frames)) per clip id")
+    train.add_argument("--pitch-cache", metavar="FILE",
+                       help="harmonic head: a pitch-track file shared by runs on the same corpus; read at the "
+                            "start and updated at every checkpoint, so a new run skips the YIN pass over clips "
+                            "an earlier run analysed (each run folder also keeps its own copy)")
     train.add_argument("--allow-missing-mels", action="store_true",
                        help="with --mel-dir: use computed mels for clips without a predicted one")
     train.add_argument("--disc-start", type=int, default=1000,
@@ -91,6 +96,7 @@ def _train(args: argparse.Namespace) -> int:
         corpus=str(args.corpus), run_dir=str(args.out), steps=args.steps, batch_size=args.batch,
         segment_seconds=args.segment_seconds, seed=args.seed, device=args.device,
         preset=args.preset, resume=args.resume, init_from=args.init_from, mel_dir=args.mel_dir,
+        pitch_cache=str(args.pitch_cache) if args.pitch_cache else None,
         allow_missing_mels=args.allow_missing_mels, disc_start_step=args.disc_start,
         disc_batch=args.disc_batch or None, lr=args.lr,
         schedule=args.schedule, bf16=args.bf16, grow_layers=args.grow_layers,

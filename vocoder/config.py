@@ -115,6 +115,7 @@ PRESETS: dict[str, dict] = {
     "base": {"dim": 384, "intermediate_dim": 1152, "num_layers": 8},
     "hn-tiny": {"dim": 32, "intermediate_dim": 64, "num_layers": 2, "head": "harmonic"},  # tests only
     "hn-small": {"dim": 256, "intermediate_dim": 768, "num_layers": 6, "head": "harmonic"},
+    "hn-base": {"dim": 384, "intermediate_dim": 1152, "num_layers": 8, "head": "harmonic"},
 }
 
 

@@ -214,54 +214,63 @@ class SegmentDataset:
             self._pitch[clip.id] = (torch.from_numpy(log_f0), torch.from_numpy(voiced.astype(np.float32)))
         return self._pitch[clip.id]
 
-    def save_pitch(self, path: str | os.PathLike) -> int:
+    def save_pitch(self, path: str | os.PathLike, *, keep_others: bool = False) -> int:
         """Write every pitch track computed so far to ``path`` (npz, written atomically) with
         the mel analysis and pitch analysis they belong to and each audio file's size and
-        modification time, so a resumed run skips the YIN pass; returns the number of clips
-        written."""
+        modification time, so a later run skips the YIN pass; returns the number of clips
+        written. With ``keep_others`` (a cache shared by several runs), the file's tracks of
+        clips outside this dataset (e.g. another run's held-out split) are kept."""
         by_id = {clip.id: clip for clip in self.clips}
         ids = sorted(i for i in self._pitch if i in by_id)
-        tracks = [self._pitch[i] for i in ids]
+        entries = [(i, _file_stamp(by_id[i].path), *self._pitch[i]) for i in ids]
+        if keep_others:
+            entries += [entry for entry in self._read_pitch_file(path) if entry[0] not in by_id]
         path = Path(path)
         partial = path.with_name(f".{path.name}.tmp")
         try:
             with open(partial, "wb") as handle:
-                np.savez(handle, ids=np.array(ids, dtype=str), analysis=self._pitch_analysis(),
-                         stamps=np.array([_file_stamp(by_id[i].path) for i in ids], dtype=str),
-                         lengths=np.array([t[0].numel() for t in tracks], dtype=np.int64),
-                         log_f0=torch.cat([t[0] for t in tracks]).numpy() if tracks else np.zeros(0, np.float32),
-                         voiced=torch.cat([t[1] for t in tracks]).numpy() if tracks else np.zeros(0, np.float32))
+                np.savez(handle, ids=np.array([e[0] for e in entries], dtype=str), analysis=self._pitch_analysis(),
+                         stamps=np.array([e[1] for e in entries], dtype=str),
+                         lengths=np.array([e[2].numel() for e in entries], dtype=np.int64),
+                         log_f0=torch.cat([e[2] for e in entries]).numpy() if entries else np.zeros(0, np.float32),
+                         voiced=torch.cat([e[3] for e in entries]).numpy() if entries else np.zeros(0, np.float32))
             os.replace(partial, path)
         except BaseException:
             partial.unlink(missing_ok=True)
             raise
-        return len(ids)
+        return len(entries)
 
     def load_pitch(self, path: str | os.PathLike) -> int:
         """Reuse the tracks :meth:`save_pitch` wrote for clips of this dataset whose audio file
         is unchanged (size and modification time); a file made for another mel or pitch
-        analysis, or a broken one, is ignored, and a track whose length does not match its
-        clip's frames is recomputed when used. Returns the number of tracks taken."""
-        try:
-            with np.load(path, allow_pickle=False) as saved:
-                if str(saved["analysis"]) != self._pitch_analysis():
-                    return 0
-                ids, stamps, lengths = saved["ids"], saved["stamps"], saved["lengths"]
-                log_f0, voiced = torch.from_numpy(saved["log_f0"]), torch.from_numpy(saved["voiced"])
-        except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):  # a broken cache is just a cold start
-            return 0
-        if int(lengths.sum()) != log_f0.numel() or log_f0.numel() != voiced.numel() or len(stamps) != len(ids):
-            return 0
+        analysis, or a broken or missing one, is ignored, and a track whose length does not
+        match its clip's frames is recomputed when used. Returns the number of tracks taken."""
         by_id = {clip.id: clip for clip in self.clips}
         taken = 0
-        parts = zip(ids, stamps, log_f0.split(lengths.tolist()), voiced.split(lengths.tolist()))
-        for clip_id, stamp, f0_part, voiced_part in parts:
-            clip = by_id.get(str(clip_id))
-            if clip is not None and str(stamp) == _file_stamp(clip.path):
-                self._pitch[clip.id] = (f0_part.clone(), voiced_part.clone())
+        for clip_id, stamp, log_f0, voiced in self._read_pitch_file(path):
+            clip = by_id.get(clip_id)
+            if clip is not None and stamp == _file_stamp(clip.path):
+                self._pitch[clip.id] = (log_f0, voiced)
                 self._pitch_unverified.add(clip.id)
                 taken += 1
         return taken
+
+    def _read_pitch_file(self, path: str | os.PathLike) -> list[tuple[str, str, torch.Tensor, torch.Tensor]]:
+        """``(id, stamp, log_f0, voiced)`` per track of a :meth:`save_pitch` file; empty when
+        the file is missing, broken or made for another analysis."""
+        try:
+            with np.load(path, allow_pickle=False) as saved:
+                if str(saved["analysis"]) != self._pitch_analysis():
+                    return []
+                ids, stamps, lengths = saved["ids"], saved["stamps"], saved["lengths"]
+                log_f0, voiced = torch.from_numpy(saved["log_f0"]), torch.from_numpy(saved["voiced"])
+        except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):  # a broken cache is just a cold start
+            return []
+        if int(lengths.sum()) != log_f0.numel() or log_f0.numel() != voiced.numel() or len(stamps) != len(ids):
+            return []
+        sizes = lengths.tolist()
+        return [(str(i), str(stamp), f0.clone(), flags.clone())
+                for i, stamp, f0, flags in zip(ids, stamps, log_f0.split(sizes), voiced.split(sizes))]
 
     def _pitch_analysis(self) -> str:
         from tts_moe.acoustic.features import F0_HOP, F0_RATE

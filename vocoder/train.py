@@ -31,7 +31,7 @@ from vocoder.model import Generator, frames_for_seconds, load_grown, parameter_c
 PITCH_FILE = "pitch_tracks.npz"  # the YIN tracks of the training clips, kept for resumed runs
 # Options a resumed run keeps from its first start (others may change between sessions).
 CHANGEABLE_ON_RESUME = ("corpus", "run_dir", "steps", "device", "checkpoint_minutes", "max_minutes", "log_every",
-                        "threads", "resume", "init_from")
+                        "threads", "resume", "init_from", "pitch_cache")
 
 
 @dataclass
@@ -43,11 +43,12 @@ class TrainOptions:
     segment_seconds: float = 1.0
     seed: int = 0
     device: str = "cpu"
-    preset: str = "hn-small"
+    preset: str = "hn-base"
     resume: bool = False
     init_from: str | None = None
     grow_layers: int = 0  # with init_from: append this many identity-initialised backbone blocks
     mel_dir: str | None = None
+    pitch_cache: str | None = None  # a pitch-track file shared by runs on the same corpus (read and updated)
     allow_missing_mels: bool = False
     lr: float = 5e-4
     lr_min_ratio: float = 0.05
@@ -284,17 +285,20 @@ def train(options: TrainOptions, log: Callable[[str], None] = print) -> dict:
         f"{len(train_clips)} clips ({len(held_clips)} held out), batch {options.batch_size} x "
         f"{segment} frames, steps {trainer.step_index} -> {options.steps}")
 
-    pitch_file = run / PITCH_FILE
-    if trainer.generator.harmonic and pitch_file.is_file():
-        log(f"reused {dataset.load_pitch(pitch_file)} pitch tracks from {pitch_file}")
+    pitch_files = [run / PITCH_FILE] + ([Path(options.pitch_cache)] if options.pitch_cache else [])
+    if trainer.generator.harmonic:
+        for pitch_file in pitch_files:
+            if pitch_file.is_file():
+                log(f"reused {dataset.load_pitch(pitch_file)} pitch tracks from {pitch_file}")
 
     def save(checkpoint_state: dict) -> None:
         save_checkpoint(run, trainer.modules(), trainer.optimizers(), checkpoint_state)
         if trainer.generator.harmonic:
-            try:
-                dataset.save_pitch(pitch_file)
-            except OSError as error:  # only a cache: the run goes on without it
-                log(f"could not save the pitch tracks to {pitch_file}: {error}")
+            for pitch_file in pitch_files:
+                try:
+                    dataset.save_pitch(pitch_file, keep_others=pitch_file != run / PITCH_FILE)
+                except OSError as error:  # only a cache: the run goes on without it
+                    log(f"could not save the pitch tracks to {pitch_file}: {error}")
 
     trainer.generator.train()
     trainer.discriminators.train()

@@ -163,3 +163,17 @@ def test_resumed_harmonic_run_reuses_its_pitch_tracks(corpus, tmp_path):
     assert state["step"] == 3
     reused = [m for m in messages if m.startswith("reused")]
     assert reused and int(reused[0].split()[1]) > 0
+
+
+def test_a_new_run_reads_and_updates_a_shared_pitch_cache(corpus, tmp_path):
+    from vocoder.train import PITCH_FILE, TrainOptions
+
+    cache = tmp_path / "cache.npz"
+    opts = dict(corpus=str(corpus), steps=2, batch_size=2, segment_seconds=0.3, preset="hn-tiny",
+                disc_start_step=100, log_every=1, warmup_steps=1, val_clips=1, pitch_cache=str(cache))
+    train(TrainOptions(run_dir=str(tmp_path / "a"), **opts), log=quiet)
+    assert cache.is_file() and (tmp_path / "a" / PITCH_FILE).is_file()
+    messages = []
+    train(TrainOptions(run_dir=str(tmp_path / "b"), **opts), log=messages.append)  # a new run, not a resume
+    reused = [m for m in messages if m.startswith("reused")]
+    assert len(reused) == 1 and str(cache) in reused[0] and int(reused[0].split()[1]) > 0

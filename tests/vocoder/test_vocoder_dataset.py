@@ -157,3 +157,20 @@ def test_a_saved_track_of_the_wrong_length_is_recomputed(corpus, tmp_path):
     fresh = SegmentDataset(clips[:1], MelConfig(), 20)
     assert fresh.load_pitch(tmp_path / "pitch.npz") == 1
     assert torch.equal(fresh.clip_pitch(clips[0])[0], good[0])
+
+
+def test_a_shared_pitch_cache_keeps_the_tracks_of_other_runs_clips(corpus, tmp_path):
+    clips, _, _ = load_corpus_clips(corpus)
+    shared = tmp_path / "shared.npz"
+    first = SegmentDataset(clips[:2], MelConfig(), 20)  # e.g. a run holding other clips out
+    kept = first.clip_pitch(clips[0])
+    first.clip_pitch(clips[1])
+    assert first.save_pitch(shared, keep_others=True) == 2
+    second = SegmentDataset(clips[1:4], MelConfig(), 20)
+    for clip in clips[1:4]:
+        second.clip_pitch(clip)
+    assert second.save_pitch(shared, keep_others=True) == 4  # its own three + clips[0] from the first run
+    assert second.save_pitch(tmp_path / "own.npz") == 3  # a run folder's copy holds only its clips
+    reader = SegmentDataset(clips[:4], MelConfig(), 20)
+    assert reader.load_pitch(shared) == 4
+    assert torch.equal(reader.clip_pitch(clips[0])[0], kept[0])
