@@ -242,10 +242,11 @@ class SegmentDataset:
 
     def load_pitch(self, path: str | os.PathLike) -> int:
         """Reuse the tracks :meth:`save_pitch` wrote for clips of this dataset whose audio file
-        is unchanged (size and modification time); a file made for another mel or pitch
-        analysis, or a broken or missing one, is ignored, and a track whose length does not
-        match its clip's frames is recomputed when used. Returns the number of tracks taken."""
-        by_id = {clip.id: clip for clip in self.clips}
+        is unchanged (size and modification time) and that holds no track yet (so a second file,
+        e.g. a shared cache after the run's own, only fills gaps); a file made for another mel
+        or pitch analysis, or a broken or missing one, is ignored, and a track whose length does
+        not match its clip's frames is recomputed when used. Returns the number of tracks taken."""
+        by_id = {clip.id: clip for clip in self.clips if clip.id not in self._pitch}
         taken = 0
         for clip_id, stamp, log_f0, voiced in self._read_pitch_file(path):
             clip = by_id.get(clip_id)

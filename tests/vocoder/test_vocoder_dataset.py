@@ -174,3 +174,17 @@ def test_a_shared_pitch_cache_keeps_the_tracks_of_other_runs_clips(corpus, tmp_p
     reader = SegmentDataset(clips[:4], MelConfig(), 20)
     assert reader.load_pitch(shared) == 4
     assert torch.equal(reader.clip_pitch(clips[0])[0], kept[0])
+
+
+def test_a_second_pitch_file_only_fills_gaps(corpus, tmp_path):
+    clips, _, _ = load_corpus_clips(corpus)
+    first = SegmentDataset(clips[:2], MelConfig(), 20)
+    for clip in clips[:2]:
+        first.clip_pitch(clip)
+    first.save_pitch(tmp_path / "both.npz")
+    only_first = SegmentDataset(clips[:1], MelConfig(), 20)
+    only_first.clip_pitch(clips[0])
+    only_first.save_pitch(tmp_path / "one.npz")
+    reader = SegmentDataset(clips[:2], MelConfig(), 20)
+    assert reader.load_pitch(tmp_path / "one.npz") == 1
+    assert reader.load_pitch(tmp_path / "both.npz") == 1  # clips[0] is already held
