@@ -59,7 +59,8 @@ def make_synthesizer(acoustic: str | None, vocoder: str | None, watermark: str |
     from tts_moe.acoustic.loader import load_model
     from tts_moe.errors import ModelNotAvailableError
     from tts_moe.synthesis import Synthesizer
-    from vocoder.loader import Vocoder
+    from vocoder.loader import Vocoder, weights_for_acoustic
+    from vocoder.precision import SYNTHESIS_PRECISION
     from watermark.model import build_networks, preset
     from watermark.watermarker import Watermarker
 
@@ -71,7 +72,9 @@ def make_synthesizer(acoustic: str | None, vocoder: str | None, watermark: str |
             raise
         marker = Watermarker(build_networks(preset(untrained_watermark)))
         note = f"UNTRAINED {untrained_watermark} (timing only)"  # same networks: same compute as trained
-    synth = Synthesizer(load_model(acoustic), Vocoder.from_pretrained(vocoder), marker, ledger_path=ledger)
+    model = load_model(acoustic)  # as Synthesizer.from_pretrained: the paired vocoder, its default precision
+    synth = Synthesizer(model, Vocoder.from_pretrained(vocoder or weights_for_acoustic(model),
+                                                       precision=SYNTHESIS_PRECISION), marker, ledger_path=ledger)
     return synth, note
 
 
@@ -108,7 +111,7 @@ def child_main(spec_path: str) -> int:
     figures = {"wall_seconds": wall, "audio_seconds": result.duration, "stage_seconds": result.stage_seconds,
                "sentences": len(result.cues), "load_seconds": load_seconds, "rss_after_load_mb": rss_loaded,
                "peak_rss_mb": peak_rss_mb(), "watermark": note, "voice": result.utterances[0].voice,
-               "threads": torch.get_num_threads()}
+               "models": synth.model_versions(), "threads": torch.get_num_threads()}
     Path(spec["result"]).write_text(json.dumps(figures, indent=2), encoding="utf-8")
     return 0
 

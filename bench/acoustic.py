@@ -244,7 +244,8 @@ def _rounded(value, digits: int = 4):
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.acoustic", description=__doc__.split("\n\n")[0])
     parser.add_argument("--weights", help="acoustic model folder (default: tts_moe/acoustic/weights)")
-    parser.add_argument("--vocoder", help="vocoder folder (default: vocoder/weights)")
+    parser.add_argument("--vocoder", help="vocoder folder (default: the one the synthesizer pairs with the acoustic "
+                                          "weights: vocoder/synthesis_weights if tuned for them, else vocoder/weights)")
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help=f"held-out corpus (default {DEFAULT_CORPUS})")
     parser.add_argument("--clips", type=int, help="quality clips per speaker (default 5: all; --quick 1)")
     parser.add_argument("--speakers", help="quality: only these speakers (comma-separated; default all)")
@@ -300,12 +301,14 @@ def run(args: argparse.Namespace) -> int:
         [s for s in args.moe_speakers.split(",") if s in config.speakers]
         or list(dict.fromkeys(r["speaker"] for r in records))[:len(args.moe_speakers.split(","))])
     if "quality" in parts:
-        from vocoder.loader import Vocoder
+        from vocoder.loader import Vocoder, weights_for_acoustic
 
         chosen = [r for r in records if not args.speakers or r["speaker"] in args.speakers.split(",")]
         if not chosen:
             raise InputError(f"--speakers {args.speakers}: no clip of these speakers in {args.corpus}")
-        section, extra["quality"] = quality_section(model, Vocoder.from_pretrained(args.vocoder),
+        vocoder_path = args.vocoder or weights_for_acoustic(model)  # the pairing the synthesizer makes
+        extra["vocoder"] = str(vocoder_path)
+        section, extra["quality"] = quality_section(model, Vocoder.from_pretrained(vocoder_path),
                                                     per_speaker(chosen, args.clips), args.corpus, symbols)
         rows += section
     if "moe" in parts:

@@ -173,7 +173,8 @@ def wer_section(synth, corpus: Path, voices: list[str], clips: int, folder: Path
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.longform", description=__doc__.split("\n\n")[0])
     parser.add_argument("--acoustic-weights", help="acoustic model folder (default: shipped)")
-    parser.add_argument("--vocoder-weights", help="vocoder folder (default: shipped)")
+    parser.add_argument("--vocoder-weights", help="vocoder folder (default: the shipped one the synthesizer pairs "
+                                                  "with the acoustic weights)")
     parser.add_argument("--watermark-weights", help="watermark folder (default: shipped; untrained stand-in if none)")
     parser.add_argument("--untrained-watermark", default="compact",
                         help="preset of the untrained stand-in watermark (default compact, the shipped size)")
@@ -244,6 +245,7 @@ def run(args: argparse.Namespace, folder: Path) -> int:
     if "wer" in parts:
         synth, _ = make_synthesizer(args.acoustic_weights, args.vocoder_weights, args.watermark_weights,
                                     args.untrained_watermark, folder / "wer-ledger.db")
+        extra["wer_models"] = synth.model_versions()  # which vocoder (general or tuned) was paired
         voices = [v for v in args.wer_voices.split(",") if v]
         try:
             section, extra["wer"] = wer_section(synth, args.corpus, voices, args.wer_clips, folder)

@@ -1,15 +1,20 @@
 """Benchmark of the neural vocoder (vocoder/).
 
     python -m bench.vocoder [--weights [LABEL=]PATH ...] [--corpus DIR ...] [--per-speaker N]
-                            [--presets hn-small,base] [--no-train] [--quality-only] [--update-card]
+                            [--presets hn-small,base] [--no-train] [--quality-only] [--bf16]
+                            [--update-card]
 
 Always (random weights when no --weights): parameter count, real-time factor on 2 threads
-for 10 s and 60 s of audio (whole-utterance and chunked; fastest of --repeats), peak RSS, and the training step
+for 10 s and 60 s of audio (whole-utterance and chunked; fastest of --repeats, the vocoders
+timed in turns so their ratios hold on a noisy machine), peak RSS, and the training step
 time on batch 16 x 1 s (generator-only and with discriminators, fp32 and bf16 autocast) so
 training can be planned. With --weights and --corpus: copy-synthesis PESQ (wide band),
 STOI and log-mel L1 per corpus (N clips of every speaker; goal PESQ >= 3.6 except on a
 reserved corpus of unseen voices), with Griffin-Lim on the same mels as the floor; several
---weights are scored side by side on the same clips (bench/_vocoder_quality.py). Prints a table and writes bench/results/vocoder.json. Goal: RTF <= 0.01.
+--weights are scored side by side on the same clips (bench/_vocoder_quality.py). With --bf16
+every --weights is also run with its backbone under bf16 autocast (``precision="bf16"``, label
+``LABEL-bf16``), timed and scored beside its float32 self. Prints a table and writes
+bench/results/vocoder.json. Goal: RTF <= 0.01.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from tts_moe.corpus.metadata import read_json
 from vocoder.config import preset
 from vocoder.loader import Vocoder
 from vocoder.model import Generator, parameter_count
+from vocoder.precision import native_bf16
 
 RTF_GOAL = 0.01
 THREADS = 2
@@ -57,18 +63,39 @@ def best_seconds(fn, repeats: int, name: str = "") -> float:
     return min(times)
 
 
-def speed_rows(vocoder: Vocoder, label: str, repeats: int) -> list[Row]:
-    rows, label = [], f"{label} {torch.get_num_threads()}T"
-    rate = vocoder.sample_rate / vocoder.hop_length
+def interleaved_seconds(calls: dict, repeats: int, name: str = "") -> dict[str, float]:
+    """Fastest of ``repeats`` timed runs of every call in ``calls`` ({label: fn}), the calls
+    taking turns within each repetition (after one warm-up each), so that a noisy period of
+    the machine hits all of them alike and their ratios hold. Times go to TIMINGS."""
+    for fn in calls.values():
+        fn()  # warm-up
+    times: dict[str, list[float]] = {label: [] for label in calls}
+    for _ in range(repeats):
+        for label, fn in calls.items():
+            start = time.perf_counter()
+            fn()
+            times[label].append(time.perf_counter() - start)
+    for label, values in times.items():
+        TIMINGS[f"{label} {name}".strip()] = {"min": min(values), "median": statistics.median(values),
+                                             "max": max(values)}
+    return {label: min(values) for label, values in times.items()}
+
+
+def speed_rows(vocoders: dict[str, Vocoder], repeats: int) -> list[Row]:
+    """RTF of every vocoder for 10 s and 60 s of frames, whole and chunked, at the current
+    thread count; the vocoders are timed in turns (:func:`interleaved_seconds`)."""
+    rows, threads, goal = [], torch.get_num_threads(), f"<= {RTF_GOAL}"
+    first = next(iter(vocoders.values()))  # every vocoder here reads MelConfig() mels
     for seconds in (10, 60):
-        frames = int(seconds * rate) + 1
-        mel = torch.randn(vocoder.config.n_mels, frames) - 5.0
-        audio_seconds = frames * vocoder.hop_length / vocoder.sample_rate
-        whole = best_seconds(lambda: vocoder(mel), repeats, f"{label} {seconds} s whole") / audio_seconds
-        chunked = best_seconds(lambda: vocoder.synthesize(mel), repeats, f"{label} {seconds} s chunked") / audio_seconds
-        goal = f"<= {RTF_GOAL}"
-        rows.append(Row(f"{label} RTF {seconds} s whole", round(whole, 5), "", goal, at_most(whole, RTF_GOAL)))
-        rows.append(Row(f"{label} RTF {seconds} s chunked", round(chunked, 5), "", goal, at_most(chunked, RTF_GOAL)))
+        frames = int(seconds * first.sample_rate / first.hop_length) + 1
+        mel = torch.randn(first.config.n_mels, frames) - 5.0
+        audio_seconds = frames * first.hop_length / first.sample_rate
+        for mode in ("whole", "chunked"):
+            calls = {f"{label} {threads}T": (lambda v=v: v(mel)) if mode == "whole" else
+                     (lambda v=v: v.synthesize(mel)) for label, v in vocoders.items()}
+            for label, value in interleaved_seconds(calls, repeats, f"{seconds} s {mode}").items():
+                rtf = value / audio_seconds
+                rows.append(Row(f"{label} RTF {seconds} s {mode}", round(rtf, 5), "", goal, at_most(rtf, RTF_GOAL)))
     return rows
 
 
@@ -159,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--train-presets", default="hn-small,base", help="presets whose training step is timed")
     parser.add_argument("--no-train", action="store_true", help="skip training step timing")
     parser.add_argument("--results", default="vocoder", help="results name: bench/results/NAME.json")
+    parser.add_argument("--bf16", action="store_true",
+                        help="also run every --weights with a bf16 backbone (LABEL-bf16), side by side")
     parser.add_argument("--update-card", action="store_true", help="write the figures into the weights' model card")
     args = parser.parse_args(argv)
     rows: list[Row] = []
@@ -166,16 +195,20 @@ def main(argv: list[str] | None = None) -> int:
 
     weights = parse_weights(args.weights)
     vocoders = {label: Vocoder.from_pretrained(path) for label, path in weights.items()}
+    if args.bf16:
+        vocoders.update({f"{label}-bf16": Vocoder(v.generator, v.card, precision="bf16")
+                         for label, v in list(vocoders.items())})
+    extra["native_bf16"] = native_bf16()
     trained = dict(vocoders)
     for name in filter(None, "" if args.quality_only else args.presets.split(",")):
         torch.manual_seed(0)
         vocoders[name] = Vocoder(Generator(preset(name)))
     for label, vocoder in vocoders.items():
-        rows.append(Row(f"{label} parameters", parameter_count(vocoder.generator)))
+        if vocoder.precision == "fp32":  # a bf16 variant shares its float32 twin's generator
+            rows.append(Row(f"{label} parameters", parameter_count(vocoder.generator)))
     for threads in (int(t) for t in ("" if args.quality_only else args.threads).split(",") if t):
         torch.set_num_threads(threads)
-        for label, vocoder in vocoders.items():
-            rows += speed_rows(vocoder, label, args.repeats)
+        rows += speed_rows(vocoders, args.repeats)
     torch.set_num_threads(THREADS)
     rows.append(Row("peak RSS after inference", round(peak_rss_mb(), 1), "MB"))
 

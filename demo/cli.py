@@ -22,7 +22,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--output-dir", type=Path, metavar="DIR", help="where clips made in the page are kept "
                                                                        "(default: a temporary folder)")
     parser.add_argument("--acoustic", metavar="PATH", help="acoustic weights (default: shipped)")
-    parser.add_argument("--vocoder", metavar="PATH", help="vocoder weights (default: shipped)")
+    parser.add_argument("--vocoder", metavar="PATH",
+                        help="vocoder weights (default: the shipped set tuned for the acoustic weights, else the "
+                             "general one)")
     parser.add_argument("--watermark", metavar="PATH", help="watermark weights (default: shipped)")
     parser.set_defaults(func=_run)
 

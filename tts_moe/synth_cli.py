@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     script_format = args.script_format or ("auto" if args.script == "-" else script_format_for_path(args.script))
     script = parse_script(text, script_format)  # markup errors (exit 2) before any model loads
     synth = Synthesizer.from_pretrained(args.acoustic, args.vocoder, args.watermark, ledger_path=args.ledger,
-                                        keep_routing=False)
+                                        keep_routing=False, vocoder_precision=args.vocoder_precision)
     result = synth.synthesize(
         script, out, text=text, voice=args.voice, style=args.style, script_format=script_format, rate=args.rate,
         pitch=args.pitch, pitch_range=args.pitch_range, volume=args.volume, style_mix=_parse_mix(args.mix),
@@ -149,7 +149,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="keep finished parts in .OUTPUT.parts/ so an interrupted run continues where it "
                              "stopped when run again with --resume")
     parser.add_argument("--acoustic", metavar="PATH", help="acoustic model weights (default: shipped)")
-    parser.add_argument("--vocoder", metavar="PATH", help="vocoder weights (default: shipped)")
+    parser.add_argument("--vocoder", metavar="PATH",
+                        help="vocoder weights (default: the shipped set tuned for the acoustic weights, else the "
+                             "general one)")
+    parser.add_argument("--vocoder-precision", choices=("fp32", "bf16", "auto"), default="auto",
+                        help="vocoder backbone precision (default auto: bf16 on CPUs with bf16 units, where it is "
+                             "~1.7x faster at the same measured quality; fp32 elsewhere)")
     parser.add_argument("--watermark", metavar="PATH", help="watermark weights (default: shipped)")
     parser.add_argument("--json", action="store_true", help="machine-readable report on stdout")
     parser.set_defaults(func=run)

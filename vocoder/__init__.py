@@ -3,12 +3,13 @@
 Public API (imported lazily so ``tts-moe --help`` stays fast)::
 
     from vocoder import Vocoder, VocoderConfig
-    vocoder = Vocoder.from_pretrained()       # vocoder/weights/ (none ships yet)
+    vocoder = Vocoder.from_pretrained()       # vocoder/weights/ (real mels; synthesis_weights/:
+                                              # tuned for the shipped acoustic model)
     audio = vocoder(mel)                      # (n_mels, frames) -> (frames * hop,)
     audio = vocoder.synthesize(long_mel)      # chunked, same result as whole
 
 Modules: config (VocoderConfig), model (generator), discriminators, losses, dataset,
-checkpoint, train, loader (Vocoder), chunking, export, evaluate, cli.
+harmonic, precision, train, loader (Vocoder), chunking, overlap_add, export, evaluate, cli.
 """
 
 from __future__ import annotations

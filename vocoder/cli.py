@@ -42,6 +42,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     copy.add_argument("audio", metavar="IN", type=Path, help="audio file (any rate; resampled to 16 kHz)")
     copy.add_argument("--weights", metavar="PATH", help="vocoder folder or .safetensors (default: shipped)")
+    copy.add_argument("--precision", choices=("fp32", "bf16", "auto"), default="fp32",
+                      help="backbone precision (bf16: faster on CPUs with bf16 units; default fp32)")
     copy.add_argument("--json", action="store_true", help="machine-readable output")
     copy.set_defaults(func=_copy_synth)
 
@@ -121,12 +123,13 @@ def _copy_synth(args: argparse.Namespace) -> int:
     from vocoder.evaluate import copy_synthesis_figures
     from vocoder.loader import Vocoder
 
-    vocoder = Vocoder.from_pretrained(args.weights)
+    vocoder = Vocoder.from_pretrained(args.weights, precision=args.precision)
     figures = copy_synthesis_figures(vocoder, args.audio)
     from bench.common import Row, write_results
 
     rows = [Row(k, v) for k, v in figures.items() if isinstance(v, (int, float))]
     path = write_results("vocoder_copy_synth", f"copy synthesis of {args.audio}", rows,
-                         {"input": str(args.audio), "weights": str(args.weights or "shipped")})
+                         {"input": str(args.audio), "weights": str(args.weights or "shipped"),
+                          "precision": vocoder.precision})
     return print_result({**figures, "results": str(path)}, args.json,
                         lambda _: "\n".join([*(f"{key}: {value}" for key, value in figures.items()), f"saved {path}"]))

@@ -57,6 +57,8 @@ def export_run(run_dir: str | os.PathLike, to: str | os.PathLike) -> dict:
             "train_clips": state.get("train_clips"),
             "held_out_clips": state.get("held_out_clips"),
             "mel_source": state.get("mel_source"),
+            # tuned on these acoustic weights' predicted mels: Synthesizer picks it for them
+            "tuned_for_acoustic": state.get("acoustic_fingerprint"),
             "options": {k: options.get(k) for k in CARD_KEYS if k in options},
         },
         "measured": {

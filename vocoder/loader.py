@@ -4,15 +4,22 @@ Weights ship as ``DIR/vocoder.safetensors`` (fp16) with a model card ``DIR/vocod
 (``{"config": VocoderConfig dict, "training": ..., "measured": ...}``). Loading upcasts to
 fp32 and refuses weights made for a different mel analysis. No pickles are ever loaded.
 
+Two sets may ship: ``vocoder/weights/`` (trained on real mels: copy synthesis, any mel) and
+``vocoder/synthesis_weights/`` (fine-tuned on the shipped acoustic model's predicted mels; its
+card's ``training.tuned_for_acoustic`` holds that model's fingerprint).
+:func:`weights_for_acoustic` picks the second only for the acoustic weights it was tuned on.
+
 >>> vocoder = Vocoder.from_pretrained()          # vocoder/weights/ inside the package
 >>> audio = vocoder(mel)                         # (n_mels, frames) -> (frames * hop,)
 >>> audio = vocoder.synthesize(long_mel)         # chunked, numpy (frames * hop,)
+>>> fast = Vocoder.from_pretrained(precision="auto")  # bf16 backbone where the CPU has bf16 units
 """
 
 from __future__ import annotations
 
 import math
 import os
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,8 +33,10 @@ from vocoder.chunking import DEFAULT_CHUNK_FRAMES, DEFAULT_CROSSFADE_FRAMES, def
 from vocoder.config import VocoderConfig, mel_differences
 from vocoder.harmonic import PhaseChain
 from vocoder.model import Generator
+from vocoder.precision import backbone_autocast, resolve_precision
 
 DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "weights"
+SYNTHESIS_WEIGHTS = Path(__file__).resolve().parent / "synthesis_weights"
 WEIGHTS_NAME, CARD_NAME = "vocoder.safetensors", "vocoder.json"
 # A natural-log magnitude mel never goes below log(floor); allow a little undershoot from a
 # regression model, but values far outside mean a different scale (dB, power, log10, ...).
@@ -71,12 +80,21 @@ def check_mel(mel: torch.Tensor | np.ndarray, config: VocoderConfig) -> torch.Te
 
 
 class Vocoder:
-    """A generator plus its config; call it on log-mels. Runs under ``inference_mode``."""
+    """A generator plus its config; call it on log-mels. Runs under ``inference_mode``.
 
-    def __init__(self, generator: Generator, card: dict | None = None):
+    ``precision``: ``"fp32"`` (default), ``"bf16"`` (the backbone under bf16 autocast, as in
+    ``--bf16`` training; the head stays float32) or ``"auto"`` (bf16 only where the device
+    has native bf16 units, see :mod:`vocoder.precision`)."""
+
+    def __init__(self, generator: Generator, card: dict | None = None, *, precision: str = "fp32"):
         self.generator = generator.eval()
         self.config: VocoderConfig = generator.config
         self.card = card or {"config": self.config.to_dict()}
+        self.device = next(generator.parameters()).device
+        self.precision = resolve_precision(precision, self.device)
+
+    def _autocast(self):
+        return backbone_autocast(self.precision, self.device)
 
     @property
     def hop_length(self) -> int:
@@ -95,7 +113,7 @@ class Vocoder:
         differ slightly from unpadded synthesis)."""
         squeeze = torch.as_tensor(mel).ndim == 2
         tensor = check_mel(mel, self.config)
-        with torch.inference_mode():
+        with torch.inference_mode(), self._autocast():
             audio = self.generator(tensor).clamp(-1.0, 1.0)
         return audio[0] if squeeze else audio
 
@@ -110,13 +128,18 @@ class Vocoder:
             raise InputError(f"stream() takes one mel (n_mels, frames), got batch {tensor.shape[0]}")
         if overlap_frames is None:
             overlap_frames = default_overlap(self.config.receptive_field_frames, crossfade_frames)
-        with torch.inference_mode():
-            generate = PhaseChain(self.generator) if self.generator.harmonic else (
-                lambda mel_slice, span: self.generator(mel_slice))
-            for piece in iter_chunks(generate, tensor, self.hop_length,
-                                     chunk_frames=chunk_frames, overlap_frames=overlap_frames,
-                                     crossfade_frames=crossfade_frames):
-                yield piece[0].clamp(-1.0, 1.0).numpy()
+        chain = PhaseChain(self.generator) if self.generator.harmonic else (
+            lambda mel_slice, span: self.generator(mel_slice))
+
+        def generate(mel_slice: torch.Tensor, span) -> torch.Tensor:
+            # Modes are entered per chunk: held across a ``yield`` they would leak into the
+            # caller's code (inference mode, autocast) while this generator is suspended.
+            with torch.inference_mode(), self._autocast():
+                return chain(mel_slice, span)
+
+        for piece in iter_chunks(generate, tensor, self.hop_length, chunk_frames=chunk_frames,
+                                 overlap_frames=overlap_frames, crossfade_frames=crossfade_frames):
+            yield piece[0].clamp(-1.0, 1.0).numpy()
 
     def synthesize(self, mel: torch.Tensor | np.ndarray, **chunking) -> np.ndarray:
         """Chunked synthesis of one mel ``(n_mels, frames)`` -> float32 ``(frames * hop,)``."""
@@ -133,12 +156,14 @@ class Vocoder:
 
     @classmethod
     def from_pretrained(cls, path: str | os.PathLike | None = None, *,
-                        mel_config: MelConfig = MelConfig(), device: str = "cpu") -> "Vocoder":
+                        mel_config: MelConfig = MelConfig(), device: str = "cpu",
+                        precision: str = "fp32") -> "Vocoder":
         """Load ``path`` (a folder with vocoder.safetensors + vocoder.json, or the
         .safetensors file itself; default: the weights shipped in ``vocoder/weights/``).
 
         Raises :class:`ModelNotAvailableError` when nothing is there and :class:`InputError`
-        when the files are corrupt or the model was trained for a different ``mel_config``.
+        when the files are corrupt or the model was trained for a different ``mel_config``
+        (or ``precision`` is unknown). ``precision``: see :class:`Vocoder`.
         """
         weights_path, card_path = _resolve(path)
         card = read_card(card_path, what="vocoder")
@@ -151,7 +176,30 @@ class Vocoder:
             )
         generator = Generator(config)
         strict_load(generator, read_fp16(weights_path, "", what="vocoder"), str(weights_path))
-        return cls(generator.to(device), card)
+        return cls(generator.to(device), card, precision=precision)
+
+
+def tuned_for(path: str | os.PathLike) -> str | None:
+    """The acoustic fingerprint the vocoder at ``path`` was fine-tuned for (None: real mels)."""
+    _, card_path = _resolve(path)
+    return (read_card(card_path, what="vocoder").get("training") or {}).get("tuned_for_acoustic")
+
+
+def weights_for_acoustic(acoustic_model, synthesis_weights: Path | None = None) -> Path:
+    """The shipped vocoder to pair with ``acoustic_model``: the synthesis set when it was tuned
+    on exactly these weights' predicted mels (their fingerprint), else the general set (a
+    vocoder tuned to one model's artefacts is not trusted with another's)."""
+    synthesis_weights = Path(synthesis_weights or SYNTHESIS_WEIGHTS)
+    if not (synthesis_weights / WEIGHTS_NAME).is_file():
+        return DEFAULT_WEIGHTS
+    from tts_moe.acoustic.loader import fingerprint
+
+    try:
+        tuned = tuned_for(synthesis_weights)
+    except InputError as error:  # a broken optional set must not stop synthesis
+        warnings.warn(f"ignoring the synthesis vocoder ({error}); using {DEFAULT_WEIGHTS}", stacklevel=2)
+        return DEFAULT_WEIGHTS
+    return synthesis_weights if tuned == fingerprint(acoustic_model) else DEFAULT_WEIGHTS
 
 
 def _resolve(path: str | os.PathLike | None) -> tuple[Path, Path]:

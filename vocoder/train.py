@@ -9,7 +9,6 @@ to ``RUN_DIR/log.jsonl`` (one JSON object per line) and, as text, to stderr.
 
 from __future__ import annotations
 
-import contextlib
 import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Callable
 import numpy as np
 import torch
 
+from tts_moe.acoustic.mel_source import SOURCE_NAME, read_mel_source
 from tts_moe.audio import log_mel
 from tts_moe.errors import InputError
 from vocoder import losses
@@ -27,11 +27,29 @@ from vocoder.config import VocoderConfig, preset
 from vocoder.dataset import SegmentDataset, load_corpus_clips
 from vocoder.discriminators import DiscriminatorConfig, Discriminators
 from vocoder.model import Generator, frames_for_seconds, load_grown, parameter_count
+from vocoder.precision import backbone_autocast
 
 PITCH_FILE = "pitch_tracks.npz"  # the YIN tracks of the training clips, kept for resumed runs
 # Options a resumed run keeps from its first start (others may change between sessions).
 CHANGEABLE_ON_RESUME = ("corpus", "run_dir", "steps", "device", "checkpoint_minutes", "max_minutes", "log_every",
                         "threads", "resume", "init_from", "pitch_cache")
+
+
+def predicted_mels_fingerprint(mel_dir: str | None, resumed: str | None = None,
+                               log: Callable[[str], None] = print) -> str | None:
+    """The fingerprint of the acoustic weights that predicted ``mel_dir``'s mels (None for real
+    mels): what the tuned vocoder suits (its card's ``tuned_for_acoustic``). A resumed run whose
+    folder now holds another model's mels is refused: it would be tuned to a mix."""
+    if not mel_dir:
+        return None
+    found = read_mel_source(mel_dir).get("acoustic_fingerprint")
+    if resumed and found != resumed:
+        raise InputError(f"{mel_dir} now holds mels of acoustic weights {found}, but this run was tuned on "
+                         f"{resumed}'s: start a new run (--init-from) for the new mels")
+    if found is None:
+        log(f"note: {mel_dir} has no {SOURCE_NAME} naming the acoustic weights behind its mels, so the exported "
+            "vocoder will not be paired with an acoustic model automatically")
+    return found
 
 
 @dataclass
@@ -108,9 +126,7 @@ class Trainer:
         """bf16 autocast when ``bf16``: the discriminators and the generator's backbone (its
         head projects and synthesises in float32, see :mod:`vocoder.precision`); the losses
         are always float32."""
-        if self.options.bf16:
-            return torch.autocast(device_type=torch.device(self.options.device).type, dtype=torch.bfloat16)
-        return contextlib.nullcontext()
+        return backbone_autocast("bf16" if self.options.bf16 else "fp32", self.options.device)
 
     def step(self) -> dict[str, float]:
         """One optimisation step on the batch of ``(seed, step_index)``; returns the losses."""
@@ -278,6 +294,7 @@ def train(options: TrainOptions, log: Callable[[str], None] = print) -> dict:
         held_out_speakers=sorted({c.speaker for c in held_clips} - {c.speaker for c in train_clips}),
         train_clips=len(train_clips),
         held_out_clips=len(held_clips), mel_source=options.mel_dir or "computed (tts_moe.audio.log_mel)",
+        acoustic_fingerprint=predicted_mels_fingerprint(options.mel_dir, state.get("acoustic_fingerprint"), log),
         generator_parameters=parameter_count(trainer.generator),
         discriminator_parameters=parameter_count(trainer.discriminators),
     )

@@ -31,3 +31,28 @@ def test_default_synthesizer_output_is_detected_and_logged(tmp_path):
     assert report.detection.detected and report.detection.marked_fraction > 0.7
     assert report.detection.payload == result.payload
     assert report.status == "verified" and report.ledger.records[0].clip_id == result.clip_id
+
+
+SYNTHESIS_VOCODER = VOCODER_DIR.parent / "synthesis_weights"
+
+
+@pytest.mark.skipif(not (SHIPPED and (SYNTHESIS_VOCODER / VOCODER_NAME).is_file()),
+                    reason="no synthesis-path vocoder ships in this checkout")
+def test_shipped_synthesis_vocoder_is_tuned_for_the_shipped_acoustic_model():
+    """Retraining the acoustic model without re-tuning the synthesis vocoder would silently
+    drop back to the general vocoder: this fails instead, so the pair ships together."""
+    from tts_moe.acoustic.loader import fingerprint, load_model
+    from vocoder.loader import tuned_for, weights_for_acoustic
+
+    model = load_model()
+    assert tuned_for(SYNTHESIS_VOCODER) == fingerprint(model)
+    assert weights_for_acoustic(model) == SYNTHESIS_VOCODER
+
+
+@pytest.mark.skipif(not SHIPPED, reason="the acoustic, vocoder or watermark weights do not ship in this checkout")
+def test_from_pretrained_passes_the_vocoder_precision(tmp_path):
+    from tts_moe import Synthesizer
+
+    synth = Synthesizer.from_pretrained(ledger_path=tmp_path / "ledger.db", vocoder_precision="bf16")
+    assert synth.engine.vocoder.precision == "bf16"
+    assert synth.model_versions()["vocoder"].endswith("; bf16 backbone")

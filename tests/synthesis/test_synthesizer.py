@@ -177,3 +177,27 @@ def test_a_style_the_voice_was_not_trained_in_is_a_warning(parts, tmp_path):
     assert result.to_dict()["warnings"] == result.warnings
     plain = synth.synthesize("Hello.", tmp_path / "p.wav", style="fast", progress=False)
     assert plain.warnings == []
+
+
+def test_vocoder_version_names_the_acoustic_model_a_tuned_vocoder_suits():
+    from tts_moe.synthesis.synthesizer import vocoder_version
+
+    assert vocoder_version({"model": "hn"}) == "hn"
+    assert vocoder_version({"model": "hn", "training": {"tuned_for_acoustic": None}}) == "hn"
+    assert vocoder_version({"model": "hn", "training": {"tuned_for_acoustic": "ab12"}}) == "hn; tuned for acoustic ab12"
+    assert vocoder_version({"model": "hn"}, "bf16") == "hn; bf16 backbone"
+
+
+def test_the_synthesizer_and_the_cli_default_to_the_documented_vocoder_precision():
+    import argparse
+    import inspect
+
+    from tts_moe.synth_cli import register
+    from tts_moe.synthesis import Synthesizer
+    from vocoder.precision import SYNTHESIS_PRECISION
+
+    default = inspect.signature(Synthesizer.from_pretrained).parameters["vocoder_precision"].default
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    assert default == SYNTHESIS_PRECISION
+    assert parser.parse_args(["synth", "x.txt", "-o", "x.wav"]).vocoder_precision == SYNTHESIS_PRECISION

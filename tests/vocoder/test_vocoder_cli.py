@@ -65,3 +65,29 @@ def test_copy_synth_reports_figures_and_writes_no_audio(exported, corpus, capsys
 def test_user_errors_are_one_line(argv, message, capsys):
     assert main(argv) in (2, 4)
     assert message in capsys.readouterr().err
+
+
+def test_a_vocoder_tuned_on_predicted_mels_records_their_acoustic_model(exported, corpus, tmp_path, capsys):
+    import numpy as np
+
+    from tts_moe.acoustic.mel_source import SOURCE_NAME
+    from tts_moe.audio import load_audio, log_mel
+    from vocoder.dataset import load_corpus_clips
+    from vocoder.loader import tuned_for
+
+    assert tuned_for(exported / "weights") is None  # trained on real mels
+    mels = tmp_path / "mels"
+    mels.mkdir()
+    train_clips, held_clips, _ = load_corpus_clips(corpus)
+    for clip in train_clips + held_clips:
+        np.save(mels / f"{clip.id}.npy", log_mel(load_audio(clip.path)).numpy().astype(np.float16))
+    (mels / SOURCE_NAME).write_text(json.dumps({"acoustic_fingerprint": "0123456789abcdef"}), encoding="utf-8")
+    assert main(["vocoder", "train", str(corpus), "--out", str(tmp_path / "run"), "--steps", "1", "--batch", "1",
+                 "--segment-seconds", "0.3", "--preset", "tiny", "--disc-start", "100",
+                 "--init-from", str(exported / "weights"), "--mel-dir", str(mels)]) == 0
+    assert main(["vocoder", "export", str(tmp_path / "run"), "--to", str(tmp_path / "tuned")]) == 0
+    assert tuned_for(tmp_path / "tuned") == "0123456789abcdef"
+    # the folder re-predicted by other weights: resuming would tune the vocoder to a mix
+    (mels / SOURCE_NAME).write_text(json.dumps({"acoustic_fingerprint": "fedcba9876543210"}), encoding="utf-8")
+    assert main(["vocoder", "train", str(corpus), "--out", str(tmp_path / "run"), "--steps", "2", "--resume"]) != 0
+    assert "now holds mels of acoustic weights fedcba9876543210" in capsys.readouterr().err

@@ -116,3 +116,33 @@ def test_default_weights_missing_says_how_to_get_them():
         pytest.skip("trained weights ship in this checkout")
     with pytest.raises(ModelNotAvailableError, match="tts-moe vocoder train"):
         Vocoder.from_pretrained()
+
+
+def tiny_acoustic(seed: int):
+    from tests.acoustic.conftest import TINY
+    from tts_moe.acoustic.config import AcousticConfig
+    from tts_moe.acoustic.model import AcousticModel
+    from tts_moe.text.symbols import SymbolTable
+
+    torch.manual_seed(seed)
+    return AcousticModel(AcousticConfig(speakers=["a"], styles=["neutral"], n_symbols=len(SymbolTable()),
+                                        **TINY)).eval()
+
+
+def test_synthesis_weights_pair_only_with_the_acoustic_model_they_were_tuned_for(vocoder, tmp_path, monkeypatch):
+    import vocoder.loader as loader
+    from tts_moe.acoustic.loader import fingerprint
+
+    general, tuned = tmp_path / "general", tmp_path / "tuned"
+    vocoder.save_pretrained(general, {"training": {"mel_source": "computed"}})
+    monkeypatch.setattr(loader, "DEFAULT_WEIGHTS", general)
+    monkeypatch.setattr(loader, "SYNTHESIS_WEIGHTS", tuned)
+    model, other = tiny_acoustic(0), tiny_acoustic(1)
+    assert loader.weights_for_acoustic(model) == general  # no tuned set ships
+    vocoder.save_pretrained(tuned, {"training": {"tuned_for_acoustic": fingerprint(model)}})
+    assert loader.weights_for_acoustic(model) == tuned
+    assert loader.weights_for_acoustic(other) == general
+    assert loader.tuned_for(tuned) == fingerprint(model) and loader.tuned_for(general) is None
+    (tuned / "vocoder.json").write_text("{ broken", encoding="utf-8")  # an optional set must not stop synthesis
+    with pytest.warns(UserWarning, match="ignoring the synthesis vocoder"):
+        assert loader.weights_for_acoustic(model) == general

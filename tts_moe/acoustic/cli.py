@@ -34,13 +34,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "predict-mels", help="write the model's ground-truth-aligned mels of a corpus (for vocoder fine-tuning)",
         description="Teacher-forced predictions (durations aligned to each clip's own audio, its pitch and "
                     "energy) for every clip of CORPUS_DIR, as OUT/CLIP_ID.npy (float16, (80, frames)), the "
-                    "layout `tts-moe train vocoder --mel-dir OUT` reads. Existing files are kept (resumable).")
+                    "layout `tts-moe train vocoder --mel-dir OUT` reads, and OUT/source.json naming the acoustic "
+                    "weights (a vocoder tuned on OUT records them). Existing files are kept (resumable); a folder "
+                    "holding another model's mels, or mels of unknown origin, is refused.")
     predict.add_argument("corpus", metavar="CORPUS_DIR", type=Path, help="corpus folder (metadata.jsonl)")
     predict.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder")
     predict.add_argument("--weights", metavar="PATH", help="acoustic weights (default: shipped)")
     predict.add_argument("--max-frames", type=int, default=6000, help="padded frames per batch (default 6000)")
     predict.add_argument("--limit", type=int, help="only the first N clips")
-    predict.add_argument("--overwrite", action="store_true", help="recompute files that already exist")
+    predict.add_argument("--overwrite", action="store_true", help="recompute files that already exist (mels of other or unknown acoustic weights in "
+                              "DIR are deleted first, so the folder never mixes two models)")
+    predict.add_argument("--adopt", action="store_true",
+                         help="declare the mels already in DIR (written before source.json existed) to be these "
+                              "weights' own instead of refusing them")
     predict.add_argument("--cache", type=Path, metavar="DIR", help="feature cache folder (default CORPUS/.cache/acoustic)")
     predict.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
     predict.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -119,7 +125,7 @@ def _predict_mels(args: argparse.Namespace) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     summary = predict_corpus_mels(args.corpus, args.out, weights=args.weights, max_frames=args.max_frames,
-                                  cache_dir=args.cache, limit=args.limit, overwrite=args.overwrite,
+                                  cache_dir=args.cache, limit=args.limit, overwrite=args.overwrite, adopt=args.adopt,
                                   log=(lambda line: None) if args.json else
                                   (lambda line: print(line, file=sys.stderr, flush=True)))
     return print_result(summary, args.json, lambda s: f"wrote {s['written']} mels to {s['out']} (mean L1 to the "

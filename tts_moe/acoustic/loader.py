@@ -45,7 +45,8 @@ def inference_state(model: AcousticModel) -> dict[str, torch.Tensor]:
 
 def fingerprint(model: AcousticModel) -> str:
     """16 hex digits identifying ``model``'s inference weights (sha256 over their fp16 bytes,
-    in name order): what a cloned voice was fitted to (:mod:`voices.enroll`)."""
+    in name order): what a cloned voice was fitted to (:mod:`voices.enroll`) and what a vocoder
+    fine-tuned on predicted mels suits (:func:`vocoder.loader.weights_for_acoustic`)."""
     import hashlib
 
     digest = hashlib.sha256()

@@ -5,8 +5,10 @@ Each clip goes through the training forward pass: durations from the aligner + m
 alignment search over the clip's own audio, pitch and energy from the clip, so the predicted
 log-mel ``(n_mels, frames)`` lines up frame for frame with the real audio (``frames =
 samples // hop + 1``, the vocoder's convention). Written as ``OUT/CLIP_ID.npy`` (float16),
-the layout ``tts-moe train vocoder --mel-dir OUT`` reads. Clips are batched by length; no
-per-clip Python work beyond slicing the batch output.
+the layout ``tts-moe train vocoder --mel-dir OUT`` reads, plus ``OUT/source.json`` naming the
+acoustic weights (their :func:`~tts_moe.acoustic.loader.fingerprint`) so that a vocoder tuned on
+the folder records which acoustic model it suits. Clips are batched by length; no per-clip
+Python work beyond slicing the batch output.
 """
 
 from __future__ import annotations
@@ -21,19 +23,24 @@ import torch
 
 from tts_moe.acoustic.dataset import collate, usable
 from tts_moe.acoustic.features import build_features
-from tts_moe.acoustic.loader import load_model
+from tts_moe.acoustic.loader import fingerprint, load_model
+from tts_moe.acoustic.mel_source import claim_folder
 from tts_moe.batching import length_batches
 from tts_moe.errors import InputError, OutputError
-
 
 @torch.inference_mode()
 def predict_corpus_mels(corpus: str | os.PathLike, out_dir: str | os.PathLike, *,
                         weights: str | os.PathLike | None = None, max_frames: int = 6000,
                         cache_dir: str | os.PathLike | None = None, limit: int | None = None,
-                        overwrite: bool = False, log: Callable[[str], None] = print) -> dict:
+                        overwrite: bool = False, adopt: bool = False,
+                        log: Callable[[str], None] = print) -> dict:
     """Write ``out_dir/ID.npy`` for every usable clip of ``corpus`` (the first ``limit``);
     clips whose file exists are skipped unless ``overwrite``. Returns counts and the mean
-    L1 distance between predicted and real log-mels."""
+    L1 distance between predicted and real log-mels.
+
+    The folder is claimed for these weights (``source.json``, see
+    :func:`tts_moe.acoustic.mel_source.claim_folder`): mels of another model or of unknown
+    origin there are refused unless ``overwrite`` (predicted again) or ``adopt``."""
     model = load_model(weights)
     config = model.config
     if config.mel["hop_length"] != 256 or config.n_mels != 80:
@@ -49,6 +56,15 @@ def predict_corpus_mels(corpus: str | os.PathLike, out_dir: str | os.PathLike, *
     clips = [i for i in range(len(features)) if usable(features, i)
              and features.records[i]["speaker"] in speakers and features.records[i]["style"] in styles]
     skipped_unknown = sum(usable(features, i) for i in range(len(features))) - len(clips)
+    if not clips:
+        raise InputError(f"no usable clip of {corpus} has a speaker and style the acoustic model knows")
+    source = {"acoustic_fingerprint": fingerprint(model),
+              "acoustic_weights": str(Path(weights).resolve()) if weights else "shipped (tts_moe/acoustic/weights)",
+              "corpus": str(Path(corpus).resolve()), "kind": "teacher-forced (ground-truth-aligned)"}
+    stale = claim_folder(out, source, [record["id"] for record in features.records],
+                         overwrite=overwrite, adopt=adopt)
+    if stale:
+        log(f"removed {stale} mels of other or unknown acoustic weights from {out}")
     if limit is not None:
         clips = clips[:limit]
     if not overwrite:

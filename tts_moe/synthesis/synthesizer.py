@@ -76,6 +76,15 @@ class SynthesisResult:
                 "warnings": list(self.warnings)}
 
 
+def vocoder_version(card: dict, precision: str = "fp32") -> str:
+    """The vocoder's model name, plus the acoustic fingerprint it was fine-tuned for and a
+    non-float32 backbone if any (recorded in the ledger; part of the resume key)."""
+    name = str(card.get("model", "vocos-style"))
+    tuned = (card.get("training") or {}).get("tuned_for_acoustic")
+    name = f"{name}; tuned for acoustic {tuned}" if tuned else name
+    return name if precision == "fp32" else f"{name}; {precision} backbone"
+
+
 class Synthesizer:
     """Acoustic model + vocoder + watermark + ledger."""
 
@@ -102,19 +111,24 @@ class Synthesizer:
 
     @classmethod
     def from_pretrained(cls, acoustic: str | os.PathLike | None = None, vocoder: str | os.PathLike | None = None,
-                        watermark: str | os.PathLike | None = None, **kwargs) -> "Synthesizer":
+                        watermark: str | os.PathLike | None = None, *, vocoder_precision: str = "auto",
+                        **kwargs) -> "Synthesizer":
         """Load shipped (default) or given weights. Raises ModelNotAvailableError (exit 4)
-        when a model is missing: there is no unwatermarked fallback."""
-        from tts_moe.acoustic.loader import load_model
-        from vocoder.loader import Vocoder
-        from watermark.watermarker import Watermarker
+        when a model is missing: there is no unwatermarked fallback.
 
-        from tts_moe.acoustic.loader import read_card
+        Without ``vocoder``, the shipped vocoder tuned on these acoustic weights' predicted
+        mels is used when there is one (:func:`vocoder.loader.weights_for_acoustic`), else the
+        general one. ``vocoder_precision``: fp32, bf16 or auto (the default: a bf16 backbone on
+        CPUs with bf16 units, see :mod:`vocoder.precision`)."""
+        from tts_moe.acoustic.loader import load_model, read_card
+        from vocoder.loader import Vocoder, weights_for_acoustic
+        from watermark.watermarker import Watermarker
 
         voices = read_card(acoustic).get("voices") or {}
         kwargs.setdefault("voice_styles", {name: info["styles"] for name, info in voices.items() if info.get("styles")})
-        return cls(load_model(acoustic), Vocoder.from_pretrained(vocoder), Watermarker.from_pretrained(watermark),
-                   **kwargs)
+        model = load_model(acoustic)
+        vocoder = Vocoder.from_pretrained(vocoder or weights_for_acoustic(model), precision=vocoder_precision)
+        return cls(model, vocoder, Watermarker.from_pretrained(watermark), **kwargs)
 
     # ------------------------------------------------------------------ names
     def _preferred_voice(self) -> str:
@@ -213,7 +227,8 @@ class Synthesizer:
     def model_versions(self) -> dict[str, str]:
         return {"toolkit": __version__, "acoustic": f"{'moe' if self.config.mixture else 'dense'}-{self.config.symbols_version}",
                 "watermark": str(self.watermarker.card.get("version", "trained-here")),
-                "vocoder": str(getattr(self.engine.vocoder, "card", {}).get("model", "vocos-style"))}
+                "vocoder": vocoder_version(getattr(self.engine.vocoder, "card", {}),
+                                           getattr(self.engine.vocoder, "precision", "fp32"))}
 
     # ------------------------------------------------------------------ synthesis
     def synthesize(self, script: str | Script, output: str | os.PathLike, *, voice: str | None = None,
