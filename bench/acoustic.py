@@ -324,21 +324,9 @@ def run(args: argparse.Namespace) -> int:
     if "quality" in parts:
         print_speakers(extra["quality"]["summary"])
     print_table(title, rows)
-    path = write_results(args.results, title, rows, _jsonable(extra))
+    path = write_results(args.results, title, rows, extra)
     print(f"\nwrote {path}")
     return 0
-
-
-def _jsonable(value):
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
 
 
 if __name__ == "__main__":

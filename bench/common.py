@@ -90,11 +90,16 @@ def print_table(title: str, rows: list[Row]) -> None:
             print("  ".join("-" * width for width in widths))
 
 
-def _numpy_value(value):
-    """numpy arrays and scalars as plain lists and numbers (json.dumps ``default``)."""
-    if hasattr(value, "tolist"):
+def jsonable(value):
+    """``value`` with numpy arrays and scalars as plain lists and numbers, tuples as lists and
+    every dict key as a string (numpy integer keys included), ready for ``json.dumps``."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):  # numpy arrays and scalars
         return value.tolist()
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+    return value
 
 
 def write_results(name: str, title: str, rows: list[Row], extra: dict | None = None) -> Path:
@@ -109,7 +114,7 @@ def write_results(name: str, title: str, rows: list[Row], extra: dict | None = N
     }
     path = RESULTS_DIR / f"{name}.json"
     temp = path.with_suffix(".json.tmp")
-    temp.write_text(json.dumps(payload, indent=2, ensure_ascii=False, default=_numpy_value) + "\n", encoding="utf-8")
+    temp.write_text(json.dumps(jsonable(payload), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     os.replace(temp, path)
     return path
 

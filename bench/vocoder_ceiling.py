@@ -1,7 +1,7 @@
 """What the harmonic-plus-noise head could reach if the network predicted it perfectly.
 
     python -m bench.vocoder_ceiling [--weights vocoder/weights] [--corpus ../corpora/heldout-test]
-                                    [--per-speaker 1] [--iterations 250]
+                                    [--per-speaker 1] [--iterations 250] [--phase-terms 48]
 
 For each clip, the head's per-frame inputs (the projection's output: harmonic and noise
 log-gain residuals per STFT bin, and log-F0; ``(1, 2 * bins + 1, frames)``) start from what
@@ -12,6 +12,11 @@ F0``, as in training); F0 itself is not fitted (the source takes it without a gr
 (wide band) of the network's output, of the network with the oracle F0 and of both fits are
 printed side by side, per speaker and overall.
 
+A third fit frees only the phase terms of the head's filter (``--phase-terms K`` sine terms
+per frame, see :mod:`vocoder.harmonic`; a head trained without them gets K zero terms, which
+render exactly what it renders without), gains and F0 as the network predicts them: what a
+per-frame phase residual alone could add.
+
 Reading it: the fitted PESQ is an upper bound of what the head can express (it is fitted on
 the very clip it is scored on, so it also shapes its gains to that clip's particular noise,
 which no vocoder driven by a mel can do); a large gap between it and the network says the
@@ -21,21 +26,31 @@ network, not the head design, limits quality. Writes bench/results/vocoder_ceili
 from __future__ import annotations
 
 import argparse
-from collections import defaultdict
-from pathlib import Path
 
 import numpy as np
 import torch
 
-from bench._vocoder_quality import corpus_clips
-from bench.acoustic import DEFAULT_CORPUS
-from bench.common import Row, print_table, write_results
-from tts_moe.paths import REPO_ROOT
+from bench._clip_probe import add_arguments, run_clips, save, speaker_rows
+from bench.common import Row
+
+
+def fit_free(render, start: torch.Tensor, rows: slice, iterations: int, lr: float, loss) -> torch.Tensor:
+    """Adam on ``start``'s ``rows`` (head inputs ``(1, outputs, frames)``) against ``loss``;
+    the other rows stay as they are. Returns the fitted head inputs."""
+    before, free, after = start[:, : rows.start], start[:, rows].clone().requires_grad_(True), start[:, rows.stop :]
+    optimizer = torch.optim.Adam([free], lr=lr)
+    for _ in range(iterations):
+        value = loss(render(torch.cat([before, free, after], dim=1)))
+        optimizer.zero_grad()
+        value.backward()
+        optimizer.step()
+    return torch.cat([before, free.detach(), after], dim=1)
 
 
 def fit_clip(generator, audio: np.ndarray, iterations: int, lr: float) -> dict:
-    """PESQ and loss of the network, the network with oracle F0 and the freely fitted head on
-    one clip (float32 ``(samples,)`` at the vocoder's rate)."""
+    """PESQ and loss of the network, the network with oracle F0, the freely fitted head and the
+    head with only its phase terms fitted, on one clip (float32 ``(samples,)`` at the vocoder's
+    rate); ``generator`` is a harmonic generator with phase terms."""
     from tts_moe.acoustic.features import frame_pitch
     from tts_moe.audio import log_mel
     from vocoder.evaluate import perceptual_scores
@@ -51,10 +66,7 @@ def fit_clip(generator, audio: np.ndarray, iterations: int, lr: float) -> dict:
     log_f0, voiced = frame_pitch(audio, frames, config.hop_length, config.sample_rate)
     oracle = torch.from_numpy(log_f0)[None] if voiced.any() and log_f0.any() else None
     with torch.no_grad():
-        predicted = head.project(generator.features(mel))  # (1, 2 * bins + 1, frames)
-
-    def render(out: torch.Tensor, f0: torch.Tensor | None) -> torch.Tensor:
-        return head.synthesise_from(out, mel, log_f0=f0).audio
+        predicted = head.project(generator.features(mel))  # (1, outputs, frames)
 
     def loss(fake: torch.Tensor) -> torch.Tensor:
         mel_loss, stft_loss = loss_fn(fake, real)
@@ -65,67 +77,71 @@ def fit_clip(generator, audio: np.ndarray, iterations: int, lr: float) -> dict:
 
     row = {}
     with torch.no_grad():
-        network = render(predicted, None)
+        network = head.synthesise_from(predicted, mel).audio
         row["network"], row["network_loss"] = pesq(network), float(loss(network))
-        row["oracle_f0"] = pesq(render(predicted, oracle)) if oracle is not None else float("nan")
-    for name, f0 in (("network_f0", None), ("oracle_f0", oracle)):
-        free = predicted.clone().requires_grad_(True)
-        optimizer = torch.optim.Adam([free], lr=lr)
-        for _ in range(iterations):
-            value = loss(render(free, f0))
-            optimizer.zero_grad()
-            value.backward()
-            optimizer.step()
+        row["oracle_f0"] = pesq(head.synthesise_from(predicted, mel, log_f0=oracle).audio) if oracle is not None \
+            else float("nan")
+    gains = slice(0, 2 * head.n_bins + head.phase_terms)  # gains and phase terms; F0 (the last row) stays
+    phase = slice(2 * head.n_bins, 2 * head.n_bins + head.phase_terms)
+    for name, f0, rows in (("network_f0", None, gains), ("oracle_f0", oracle, gains), ("phase", None, phase)):
+        def render(out: torch.Tensor, f0=f0) -> torch.Tensor:
+            return head.synthesise_from(out, mel, log_f0=f0).audio
+
+        fitted = fit_free(render, predicted, rows, iterations, lr, loss)
         with torch.no_grad():
-            fitted = render(free, f0)
-            row[f"fitted_{name}"], row[f"fitted_{name}_loss"] = pesq(fitted), float(loss(fitted))
+            audio_out = render(fitted)
+            row[f"fitted_{name}"], row[f"fitted_{name}_loss"] = pesq(audio_out), float(loss(audio_out))
     return row
+
+
+def with_phase_terms(generator, terms: int):
+    """``generator`` itself when it has at least ``terms`` phase terms, else a copy widened to
+    ``terms`` zero terms (same output, see :func:`vocoder.model.load_grown`)."""
+    from dataclasses import replace
+
+    from vocoder.model import Generator, load_grown
+
+    if generator.config.phase_terms >= terms:
+        return generator
+    wide = Generator(replace(generator.config, phase_terms=terms))
+    load_grown(wide, generator)
+    return wide.eval()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--weights", default=str(REPO_ROOT / "vocoder" / "weights"), help="harmonic vocoder folder")
-    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="test corpus (default heldout-test)")
-    parser.add_argument("--per-speaker", type=int, default=1, help="clips per speaker (default 1)")
+    add_arguments(parser, "vocoder_ceiling", per_speaker_default=1, max_seconds=6.0)
     parser.add_argument("--iterations", type=int, default=250, help="Adam steps of the free fit (default 250)")
     parser.add_argument("--lr", type=float, default=0.02, help="Adam learning rate of the free fit")
-    parser.add_argument("--max-seconds", type=float, default=6.0, help="use the first N seconds of each clip")
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--results", default="vocoder_ceiling", help="results name: bench/results/NAME.json")
+    parser.add_argument("--phase-terms", type=int, default=48,
+                        help="phase terms of the phase-only fit (a head with fewer gets zero terms; default 48)")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
-    from tts_moe.audio import load_audio
     from vocoder.loader import Vocoder
 
     vocoder = Vocoder.from_pretrained(args.weights)
     generator = vocoder.generator.float().eval()
     if not generator.harmonic:
         raise SystemExit("bench.vocoder_ceiling needs a vocoder with the harmonic head")
-    rate = generator.config.mel_config.sample_rate
-    per_clip, by_speaker = [], defaultdict(list)
-    for clip in corpus_clips(args.corpus, args.per_speaker, vocoder.card.get("training")):
-        audio = np.asarray(load_audio(clip["path"], rate), dtype=np.float32)[: int(args.max_seconds * rate)]
-        row = {"clip": clip["path"], "speaker": clip["speaker"], **fit_clip(generator, audio, args.iterations, args.lr)}
-        per_clip.append(row)
-        by_speaker[clip["speaker"]].append(row)
-        print(f"{clip['speaker']}: network {row['network']:.3f}, oracle F0 {row['oracle_f0']:.3f}, fitted "
-              f"{row['fitted_network_f0']:.3f} / {row['fitted_oracle_f0']:.3f} (network / oracle F0)", flush=True)
-    rows = [Row("clips / speakers", f"{len(per_clip)} / {len(by_speaker)}"),
-            Row("free-fit iterations", args.iterations)]
+    generator = with_phase_terms(generator, args.phase_terms)
+    per_clip = run_clips(args, vocoder, lambda audio: fit_clip(generator, audio, args.iterations, args.lr),
+                         lambda row: f"network {row['network']:.3f}, oracle F0 {row['oracle_f0']:.3f}, fitted "
+                                     f"{row['fitted_network_f0']:.3f} / {row['fitted_oracle_f0']:.3f} (network / "
+                                     f"oracle F0), phase only {row['fitted_phase']:.3f}")
+    rows = [Row("clips / speakers", f"{len(per_clip)} / {len({r['speaker'] for r in per_clip})}"),
+            Row("free-fit iterations", args.iterations),
+            Row("phase terms (phase-only fit)", generator.config.phase_terms)]
     labels = (("network", "network"), ("oracle_f0", "network, oracle F0"),
-              ("fitted_network_f0", "fitted head, network F0"), ("fitted_oracle_f0", "fitted head, oracle F0"))
+              ("fitted_network_f0", "fitted head, network F0"), ("fitted_oracle_f0", "fitted head, oracle F0"),
+              ("fitted_phase", "phase terms fitted, network gains and F0"))
     for key, label in labels:
         rows.append(Row(f"PESQ-wb {label}", round(float(np.nanmean([r[key] for r in per_clip])), 3)))
-    for key, label in (("network_loss", "network"), ("fitted_oracle_f0_loss", "fitted head, oracle F0")):
+    for key, label in (("network_loss", "network"), ("fitted_oracle_f0_loss", "fitted head, oracle F0"),
+                       ("fitted_phase_loss", "phase terms fitted")):
         rows.append(Row(f"training loss {label}", round(float(np.nanmean([r[key] for r in per_clip])), 3)))
-    for speaker, clips in sorted(by_speaker.items()):
-        network, fitted = (np.nanmean([r[key] for r in clips]) for key in ("network", "fitted_oracle_f0"))
-        rows.append(Row(f"{speaker}: PESQ-wb network / fitted (oracle F0)", f"{network:.2f} / {fitted:.2f}"))
-    title = "Harmonic head ceiling: network vs head outputs fitted freely per clip"
-    print_table(title, rows)
-    path = write_results(args.results, title, rows, {"weights": args.weights, "corpus": str(args.corpus),
-                                                      "clips": per_clip})
-    print(f"\nwrote {path}")
+    rows += speaker_rows(per_clip, ("network", "fitted_oracle_f0", "fitted_phase"),
+                         "PESQ-wb network / fitted (oracle F0) / phase fitted")
+    save(args, "Harmonic head ceiling: network vs head outputs fitted freely per clip", rows, per_clip)
     return 0
 
 

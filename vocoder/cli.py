@@ -83,6 +83,10 @@ def add_train_parser(commands: argparse._SubParsersAction, name: str = "train") 
     train.add_argument("--grow-layers", type=int, default=0, metavar="N",
                        help="with --init-from: append N backbone blocks that start as identities, so "
                             "training continues from the same output with more capacity")
+    train.add_argument("--phase-terms", type=int, default=None, metavar="K",
+                       help="harmonic head: predict K sine terms of a phase residual on the minimum-phase "
+                            "filter per frame (with --init-from the new terms start at zero, so training "
+                            "continues from the same output; default: the preset's or the initial weights')")
     train.add_argument("--holdout-speakers", default="", help="comma-separated speakers kept out of training")
     train.set_defaults(func=_train)
     return train
@@ -101,7 +105,7 @@ def _train(args: argparse.Namespace) -> int:
         pitch_cache=str(args.pitch_cache) if args.pitch_cache else None,
         allow_missing_mels=args.allow_missing_mels, disc_start_step=args.disc_start,
         disc_batch=args.disc_batch or None, lr=args.lr,
-        schedule=args.schedule, bf16=args.bf16, grow_layers=args.grow_layers,
+        schedule=args.schedule, bf16=args.bf16, grow_layers=args.grow_layers, phase_terms=args.phase_terms,
         holdout_speakers=tuple(s for s in args.holdout_speakers.split(",") if s),
         checkpoint_minutes=args.checkpoint_minutes, max_minutes=args.max_minutes,
         threads=args.threads,

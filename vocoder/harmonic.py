@@ -14,6 +14,12 @@ time-varying filters), so instead of predicting phase the head rebuilds that str
    cepstrum, like the all-pole filters of the teacher voices) and a noise gain, both predicted
    as log-gain residuals over an envelope read straight from the input mel (the filterbank's
    band averages, interpolated across bins), so an untrained head already follows the mel.
+   With ``phase_terms = K > 0`` the head also predicts a phase residual per frame,
+   ``sum_k c_k sin(k * omega)`` over the bins' angular frequency ``omega`` in ``[0, pi]``
+   (zero at DC and Nyquist), added to the minimum phase: not every teacher's pulse and
+   filter are minimum phase (eSpeak sums sine waves, festival's diphones carry natural
+   residuals); ``python -m bench.vocoder_ceiling`` measures what fitting these terms alone,
+   per frame and clip, adds to a trained head (the model card quotes the figures).
 4. **Output**: ``STFT(pulse) * H_harmonic + STFT(noise) * H_noise``, inverse FFT and
    overlap-add (:func:`vocoder.model.overlap_add`).
 
@@ -109,15 +115,18 @@ def pulse_train(phase: torch.Tensor, harmonics: torch.Tensor) -> torch.Tensor:
     return torch.where(near_zero, harmonics, value)
 
 
-def minimum_phase(log_magnitude: torch.Tensor, n_fft: int) -> torch.Tensor:
+def minimum_phase(log_magnitude: torch.Tensor, n_fft: int, extra_phase: torch.Tensor | None = None) -> torch.Tensor:
     """The minimum-phase spectrum with log magnitude ``(batch, bins, frames)`` (bins =
-    ``n_fft // 2 + 1``), via the folded real cepstrum; complex, same shape."""
+    ``n_fft // 2 + 1``), via the folded real cepstrum; complex, same shape. ``extra_phase``
+    (same shape, radians) is added to the minimum phase."""
     cepstrum = torch.fft.irfft(log_magnitude, n=n_fft, dim=1)
     fold = torch.zeros(n_fft, dtype=cepstrum.dtype, device=cepstrum.device)
     fold[0] = 1.0
     fold[1 : n_fft // 2] = 2.0
     fold[n_fft // 2] = 1.0
     phase = torch.fft.rfft(cepstrum * fold[None, :, None], n=n_fft, dim=1).imag
+    if extra_phase is not None:
+        phase = phase + extra_phase
     magnitude = torch.exp(log_magnitude)  # the real part of that rfft, exactly
     return torch.complex(magnitude * torch.cos(phase), magnitude * torch.sin(phase))  # 3x faster than complex exp
 
@@ -126,12 +135,17 @@ class HarmonicNoiseHead(nn.Module):
     """Backbone features ``(batch, frames, dim)`` and the input mel ``(batch, n_mels, frames)``
     -> :class:`HarmonicOutput`."""
 
-    def __init__(self, dim: int, mel_config: MelConfig, n_fft: int, max_log_magnitude: float):
+    def __init__(self, dim: int, mel_config: MelConfig, n_fft: int, max_log_magnitude: float,
+                 phase_terms: int = 0):
         super().__init__()
         self.n_fft, self.hop, self.sample_rate = n_fft, mel_config.hop_length, mel_config.sample_rate
         self.max_log_magnitude = max_log_magnitude
         self.n_bins = n_fft // 2 + 1
-        self.proj = nn.Linear(dim, 2 * self.n_bins + 1)
+        self.phase_terms = phase_terms
+        self.proj = nn.Linear(dim, self.outputs(self.n_bins, phase_terms))
+        omega = torch.linspace(0.0, math.pi, self.n_bins)
+        self.register_buffer("phase_basis", torch.sin(omega[:, None] * torch.arange(1, phase_terms + 1)[None, :]),
+                             persistent=False)  # (bins, phase_terms)
         weights, bias = envelope_prior(mel_config)
         self.register_buffer("prior_weights", weights, persistent=False)
         self.register_buffer("prior_bias", bias, persistent=False)
@@ -143,12 +157,32 @@ class HarmonicNoiseHead(nn.Module):
         table = torch.randn(NOISE_TABLE_SECONDS * self.sample_rate, generator=generator)
         self.register_buffer("noise_table", table, persistent=False)
 
+    @staticmethod
+    def outputs(n_bins: int, phase_terms: int) -> int:
+        """Rows of the projection: harmonic and noise log-gain residuals (``n_bins`` each), the
+        phase terms, then normalised log-F0 (always the last row)."""
+        return 2 * n_bins + phase_terms + 1
+
     def init_output(self) -> None:
         """Start near the mel envelope: zero harmonic residuals, noise 2 nepers (17 dB) under
-        the envelope, F0 at the normalisation mean (call after the generic weight init)."""
+        the envelope, no phase residual, F0 at the normalisation mean (call after the generic
+        weight init)."""
         nn.init.zeros_(self.proj.bias)
         with torch.no_grad():
             self.proj.bias[self.n_bins : 2 * self.n_bins] = -2.0
+            self.proj.weight[2 * self.n_bins : 2 * self.n_bins + self.phase_terms] = 0.0
+
+    def load_narrower(self, source: "HarmonicNoiseHead") -> None:
+        """Copy ``source``'s projection, which has fewer phase terms, leaving the extra terms'
+        rows at zero, so this head renders exactly what ``source`` does."""
+        if source.n_bins != self.n_bins or source.phase_terms > self.phase_terms:
+            raise ValueError("load_narrower needs the same bins and no more phase terms")
+        kept = list(range(2 * self.n_bins + source.phase_terms)) + [-1]
+        with torch.no_grad():
+            self.proj.weight.zero_()
+            self.proj.bias.zero_()
+            self.proj.weight[kept] = source.proj.weight
+            self.proj.bias[kept] = source.proj.bias
 
     def noise(self, batch: int, samples: int, offset: int | torch.Tensor = 0) -> torch.Tensor:
         """Unit white noise ``(batch, samples)`` read from the table at absolute sample
@@ -172,16 +206,17 @@ class HarmonicNoiseHead(nn.Module):
                                     anchor_phase=anchor_phase, noise_offset=noise_offset)
 
     def project(self, x: torch.Tensor) -> torch.Tensor:
-        """Backbone features ``(batch, frames, dim)`` -> the head's inputs ``(batch, 2 * bins +
-        1, frames)`` (harmonic and noise log-gain residuals per bin, normalised log-F0), float32."""
+        """Backbone features ``(batch, frames, dim)`` -> the head's inputs ``(batch, outputs,
+        frames)`` (see :meth:`outputs`), float32."""
         return fp32_linear(self.proj, x).transpose(1, 2)
 
     def synthesise_from(self, out: torch.Tensor, mel: torch.Tensor, *, log_f0: torch.Tensor | None = None,
                         anchor_frame: int = 0, anchor_phase: torch.Tensor | None = None,
                         noise_offset: int | torch.Tensor = 0) -> HarmonicOutput:
-        """:meth:`forward` from the projection's output ``out (batch, 2 * bins + 1, frames)``
-        (harmonic log-gain residuals, noise log-gain residuals, normalised log-F0): the
-        source and filters alone, e.g. to fit ``out`` directly (``bench.vocoder_ceiling``)."""
+        """:meth:`forward` from the projection's output ``out (batch, outputs, frames)``
+        (harmonic and noise log-gain residuals, phase terms, normalised log-F0, see
+        :meth:`outputs`): the source and filters alone, e.g. to fit ``out`` directly
+        (``bench.vocoder_ceiling``)."""
         with full_precision(out):  # the source and the filters always in float32
             return self._render(out.float(), mel.float(), log_f0, anchor_frame, anchor_phase, noise_offset)
 
@@ -201,7 +236,12 @@ class HarmonicNoiseHead(nn.Module):
         cap = self.max_log_magnitude
         log_harmonic = (prior + out[:, : self.n_bins]).clamp(max=cap)
         log_noise = (prior + out[:, self.n_bins : 2 * self.n_bins]).clamp(max=cap)
-        spectrum = (self._stft(pulses, frames) * minimum_phase(log_harmonic, self.n_fft) / self.harmonic_scale
+        extra_phase = None
+        if self.phase_terms:
+            terms = out[:, 2 * self.n_bins : 2 * self.n_bins + self.phase_terms]  # (batch, K, frames)
+            extra_phase = torch.einsum("fk,bkt->bft", self.phase_basis, terms)
+        harmonic_filter = minimum_phase(log_harmonic, self.n_fft, extra_phase)
+        spectrum = (self._stft(pulses, frames) * harmonic_filter / self.harmonic_scale
                     + self._stft(noise, frames) * torch.exp(log_noise) / self.noise_scale)
         segments = torch.fft.irfft(spectrum, n=self.n_fft, dim=1) * self.window[:, None]
         return HarmonicOutput(overlap_add(segments, self.hop, self.window), predicted_log_f0, frame_phase)

@@ -97,7 +97,8 @@ class Generator(nn.Module):
         )
         self.final_norm = nn.LayerNorm(config.dim, eps=1e-6)
         if config.head == "harmonic":
-            self.head = HarmonicNoiseHead(config.dim, config.mel_config, config.n_fft, config.max_log_magnitude)
+            self.head = HarmonicNoiseHead(config.dim, config.mel_config, config.n_fft, config.max_log_magnitude,
+                                          config.phase_terms)
         else:
             self.head = ISTFTHead(config.dim, config.n_fft, config.hop_length, config.max_log_magnitude)
         self.apply(_init_weights)
@@ -131,20 +132,31 @@ class Generator(nn.Module):
 
 
 def load_grown(generator: Generator, source: Generator) -> int:
-    """Load ``source``'s weights into ``generator``, which has the same config except more
-    backbone blocks; the extra blocks (after the source's) get a zero layer scale, so they
-    are identities and ``generator`` computes exactly what ``source`` does until training
-    moves them. Returns the number of new blocks."""
+    """Load ``source``'s weights into ``generator``, whose config is the same except more
+    backbone blocks and/or more harmonic-head phase terms. The extra blocks (after the
+    source's) get a zero layer scale, so they are identities, and the extra phase terms start
+    at zero: ``generator`` computes exactly what ``source`` does until training moves them.
+    Returns the number of new blocks."""
     extra = len(generator.blocks) - len(source.blocks)
-    if extra < 0 or replace(source.config, num_layers=generator.config.num_layers) != generator.config:
-        raise ValueError("load_grown needs the source config with at least as many layers, nothing else changed")
-    missing, unexpected = generator.load_state_dict(source.state_dict(), strict=False)
+    wider = generator.config.phase_terms - source.config.phase_terms
+    comparable = replace(source.config, num_layers=generator.config.num_layers,
+                         phase_terms=generator.config.phase_terms, version=generator.config.version)
+    if extra < 0 or wider < 0 or comparable != generator.config:
+        raise ValueError("load_grown needs the source config with at least as many layers and phase terms, "
+                         "nothing else changed")
+    state = source.state_dict()
+    if wider:
+        state = {key: value for key, value in state.items() if not key.startswith("head.proj.")}
+    missing, unexpected = generator.load_state_dict(state, strict=False)
     new_prefixes = tuple(f"blocks.{i}." for i in range(len(source.blocks), len(generator.blocks)))
+    new_prefixes += ("head.proj.",) if wider else ()
     if unexpected or any(not key.startswith(new_prefixes) for key in missing):
         raise ValueError(f"weights do not line up: missing {missing}, unexpected {unexpected}")
     with torch.no_grad():
         for block in generator.blocks[len(source.blocks):]:
             block.gamma.zero_()
+    if wider:
+        generator.head.load_narrower(source.head)
     return extra
 
 

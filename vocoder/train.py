@@ -23,7 +23,7 @@ from tts_moe.errors import InputError
 from vocoder import losses
 from tts_moe.training import create_run, reopen_run, training_loop
 from tts_moe.checkpoint import find_checkpoint, load_checkpoint, save_checkpoint
-from vocoder.config import VocoderConfig, preset
+from vocoder.config import CONFIG_VERSION, VocoderConfig, preset
 from vocoder.dataset import SegmentDataset, load_corpus_clips
 from vocoder.discriminators import DiscriminatorConfig, Discriminators
 from vocoder.model import Generator, frames_for_seconds, load_grown, parameter_count
@@ -65,6 +65,7 @@ class TrainOptions:
     resume: bool = False
     init_from: str | None = None
     grow_layers: int = 0  # with init_from: append this many identity-initialised backbone blocks
+    phase_terms: int | None = None  # harmonic head's phase residual terms (None: the preset's / init_from's)
     mel_dir: str | None = None
     pitch_cache: str | None = None  # a pitch-track file shared by runs on the same corpus (read and updated)
     allow_missing_mels: bool = False
@@ -255,6 +256,11 @@ def _prepare_run(options: TrainOptions, log: Callable[[str], None]) -> tuple[Tra
         raise InputError("--grow-layers needs --init-from (it deepens trained weights)")
     else:
         config = preset(options.preset)
+    if options.phase_terms is not None and options.phase_terms != config.phase_terms:
+        if options.phase_terms < config.phase_terms:
+            raise InputError(f"--phase-terms {options.phase_terms} is fewer than the {config.phase_terms} "
+                             f"terms of {options.init_from}: terms can be added, not dropped")
+        config = replace(config, phase_terms=options.phase_terms, version=CONFIG_VERSION)  # validates the head
     saved = create_run(run, options, "vocoder", config.to_dict())
     return options, config, saved
 
@@ -286,7 +292,8 @@ def train(options: TrainOptions, log: Callable[[str], None] = print) -> dict:
 
         grown = load_grown(trainer.generator, Vocoder.from_pretrained(options.init_from).generator)
         log(f"initialised the generator from {options.init_from}"
-            + (f" with {grown} new identity blocks" if grown else ""))
+            + (f" with {grown} new identity blocks" if grown else "")
+            + (f" and {config.phase_terms} phase terms" if config.phase_terms else ""))
     state.update(
         corpus=str(options.corpus), corpus_kind=manifest.get("kind"),
         corpus_hours=manifest.get("hours_built"),

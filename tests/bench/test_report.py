@@ -198,6 +198,7 @@ def test_quick_and_full_sizes(tmp_path):
     assert "--per-speaker" in quick["teacher_wer"] and "--per-speaker" not in full["teacher_wer"]
     assert str(tmp_path / "results" / "teacher_wer.json") in full["teacher_wer"]
     assert "--weights" in quick["vocoder"] and full["vocoder"][full["vocoder"].index("--per-speaker") + 1] == "5"
+    assert "--update-card" in full["vocoder"] and "--update-card" not in quick["vocoder"]  # full figures -> card
     assert "--weights" not in quick["watermark"]  # no shipped watermark weights: random networks
     assert set(full) - set(quick) == {"vocoder_reserved", "watermark_configs", "moe_vs_dense"}
     assert list(quick)[-3:] == ["acoustic", "longform", "cloning"]
@@ -205,6 +206,7 @@ def test_quick_and_full_sizes(tmp_path):
     # without shipped vocoder weights: speed of random networks only, no quality, no reserved run
     bare = {s.name: s.args for s in plan("full", Context(results_dir=tmp_path, vocoder_weights=None))}
     assert "--weights" not in bare["vocoder"] and "--corpus" not in bare["vocoder"] and "vocoder_reserved" not in bare
+    assert "--update-card" not in bare["vocoder"]
 
 
 def test_select_only_and_skip(tmp_path):

@@ -16,14 +16,21 @@ pytest.importorskip("pystoi")
 
 
 def test_free_fit_beats_an_untrained_network_on_its_clip():
-    from bench.vocoder_ceiling import fit_clip
+    from bench.vocoder_ceiling import fit_clip, with_phase_terms
 
     torch.manual_seed(0)
     generator = Generator(preset("hn-tiny")).eval()
     t = np.arange(16000) / 16000
     phase = 2 * np.pi * np.cumsum(120 + 30 * np.sin(2 * np.pi * 2 * t)) / 16000
     audio = (0.2 * sum(np.sin(k * phase) / k for k in range(1, 10))).astype(np.float32)
-    row = fit_clip(generator, audio, iterations=30, lr=0.05)
+    wide = with_phase_terms(generator, 4)
+    assert wide.config.phase_terms == 4 and with_phase_terms(wide, 2) is wide
+    mel = torch.randn(1, 80, 30)
+    with torch.no_grad():
+        assert torch.allclose(wide(mel), generator(mel), atol=1e-6)  # zero terms: the same vocoder
+    row = fit_clip(wide, audio, iterations=30, lr=0.05)
     for source in ("network_f0", "oracle_f0"):
         assert row[f"fitted_{source}_loss"] < 0.8 * row["network_loss"]
-    assert all(math.isfinite(row[key]) for key in ("network", "oracle_f0", "fitted_network_f0", "fitted_oracle_f0"))
+    assert row["fitted_phase_loss"] < row["network_loss"]
+    assert all(math.isfinite(row[key]) for key in ("network", "oracle_f0", "fitted_network_f0", "fitted_oracle_f0",
+                                                    "fitted_phase"))

@@ -60,6 +60,17 @@ def test_minimum_phase_keeps_the_magnitude_and_front_loads_the_response():
     assert not torch.allclose(spectrum.imag, torch.zeros_like(spectrum.imag), atol=1e-3)
 
 
+def test_minimum_phase_adds_the_extra_phase():
+    n_fft = 256
+    log_magnitude = torch.randn(2, n_fft // 2 + 1, 5) * 0.3
+    extra = torch.randn(2, n_fft // 2 + 1, 5)
+    plain = minimum_phase(log_magnitude, n_fft)
+    shifted = minimum_phase(log_magnitude, n_fft, extra)
+    assert torch.allclose(shifted.abs(), plain.abs(), atol=1e-5)
+    turned = torch.angle(shifted * plain.conj())
+    assert torch.allclose(turned, torch.remainder(extra + math.pi, 2 * math.pi) - math.pi, atol=1e-4)
+
+
 def test_envelope_prior_recovers_a_flat_spectrum():
     config = MelConfig()
     weights, bias = envelope_prior(config)
@@ -74,10 +85,25 @@ def test_envelope_prior_recovers_a_flat_spectrum():
 @pytest.fixture(scope="module")
 def harmonic_vocoder():
     torch.manual_seed(3)
-    generator = Generator(VocoderConfig(dim=32, intermediate_dim=64, num_layers=3, head="harmonic"))
+    generator = Generator(VocoderConfig(dim=32, intermediate_dim=64, num_layers=3, head="harmonic", phase_terms=6))
     for block in generator.blocks:
         torch.nn.init.ones_(block.gamma)
+    with torch.no_grad():  # a phase residual in use, so chunked synthesis is checked with it
+        generator.head.proj.weight[2 * generator.head.n_bins : -1].normal_(0.0, 0.3)
     return Vocoder(generator)
+
+
+def test_phase_terms_turn_the_harmonic_filter_only(harmonic_vocoder):
+    generator = harmonic_vocoder.generator
+    mel = torch.randn(1, 80, 50, generator=torch.Generator().manual_seed(5)) - 4.0
+    with torch.no_grad():
+        out = generator.head.project(generator.features(mel))
+        assert out.shape == (1, 2 * generator.head.n_bins + 6 + 1, 50)
+        rest = out.clone()
+        rest[:, 2 * generator.head.n_bins : -1] = 0.0
+        turned, plain = generator.head.synthesise_from(out, mel), generator.head.synthesise_from(rest, mel)
+    assert torch.equal(turned.log_f0, plain.log_f0)  # F0 stays the last row
+    assert (turned.audio - plain.audio).abs().max() > 1e-3 * plain.audio.abs().max()
 
 
 def test_teacher_forced_f0_sets_the_pitch(harmonic_vocoder):
@@ -115,6 +141,11 @@ def test_head_is_checked_and_old_configs_load():
     old.pop("head")
     old["version"] = 1
     assert VocoderConfig.from_dict(old).head == "istft"
+    assert VocoderConfig.from_dict({**preset("hn-small").to_dict(), "version": 2}).phase_terms == 0
+    with pytest.raises(InputError, match="phase_terms"):
+        VocoderConfig(head="istft", phase_terms=4)
+    with pytest.raises(InputError, match="phase_terms"):
+        VocoderConfig(head="harmonic", phase_terms=-1)
     assert preset("hn-small").receptive_field_frames > preset("small").receptive_field_frames
 
 
@@ -177,3 +208,28 @@ def test_a_new_run_reads_and_updates_a_shared_pitch_cache(corpus, tmp_path):
     train(TrainOptions(run_dir=str(tmp_path / "b"), **opts), log=messages.append)  # a new run, not a resume
     reused = [m for m in messages if m.startswith("reused")]
     assert len(reused) == 1 and str(cache) in reused[0] and int(reused[0].split()[1]) > 0
+
+
+def test_phase_terms_are_added_to_initial_weights(corpus, tmp_path):
+    from vocoder.train import TrainOptions
+
+    source = Generator(preset("hn-tiny"))
+    Vocoder(source).save_pretrained(tmp_path / "start")
+    opts = dict(corpus=str(corpus), steps=1, batch_size=2, segment_seconds=0.3, disc_start_step=100,
+                log_every=1, warmup_steps=1, val_clips=1, init_from=str(tmp_path / "start"))
+    messages = []
+    train(TrainOptions(run_dir=str(tmp_path / "wide"), phase_terms=3, **opts), log=messages.append)
+    saved = json.loads((tmp_path / "wide" / "config.json").read_text())["vocoder"]
+    assert saved["phase_terms"] == 3 and saved["version"] == 3
+    assert any("3 phase terms" in m for m in messages)
+    from vocoder.export import export_run
+
+    card = export_run(tmp_path / "wide", tmp_path / "wide-out")
+    assert card["config"]["phase_terms"] == 3 and card["training"]["options"]["phase_terms"] == 3
+    assert Vocoder.from_pretrained(tmp_path / "wide-out").generator.head.phase_terms == 3
+    with pytest.raises(InputError, match="fewer"):
+        train(TrainOptions(run_dir=str(tmp_path / "narrow"), phase_terms=1,
+                           **{**opts, "init_from": str(tmp_path / "wide-out")}), log=quiet)
+    with pytest.raises(InputError, match="phase_terms"):
+        train(TrainOptions(run_dir=str(tmp_path / "istft"), phase_terms=2, preset="tiny",
+                           **{k: v for k, v in opts.items() if k != "init_from"}), log=quiet)

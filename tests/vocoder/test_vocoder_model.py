@@ -82,3 +82,23 @@ def test_grown_generator_starts_as_its_source(name):
         load_grown(Generator(replace(source.config, dim=48, num_layers=4)), source)
     with pytest.raises(ValueError, match="layers"):
         load_grown(source, grown)
+
+
+def test_widened_harmonic_head_starts_as_its_source():
+    from dataclasses import replace
+
+    from vocoder.model import load_grown
+
+    torch.manual_seed(1)
+    source = Generator(preset("hn-tiny")).eval()
+    for parameter in source.parameters():
+        parameter.data.add_(0.05 * torch.randn_like(parameter))
+    wide = Generator(replace(source.config, phase_terms=5, num_layers=3)).eval()
+    assert load_grown(wide, source) == 1
+    mel = torch.randn(1, 80, 40)
+    with torch.no_grad():
+        assert torch.allclose(wide(mel), source(mel), atol=1e-6)
+        wide.head.proj.weight[-3].fill_(0.1)  # a phase term's row, once trained, changes the output
+        assert (wide(mel) - source(mel)).abs().max() > 1e-5
+    with pytest.raises(ValueError, match="phase terms"):
+        load_grown(source, wide)
