@@ -4,7 +4,7 @@
                                     [--per-speaker 1] [--iterations 250] [--phase-terms 48]
 
 For each clip, the head's per-frame inputs (the projection's output: harmonic and noise
-log-gain residuals per STFT bin, and log-F0; ``(1, 2 * bins + 1, frames)``) start from what
+log-gain residuals per STFT bin, phase terms, and log-F0; ``(1, outputs, frames)``) start from what
 the trained network predicts and the gains are then fitted *freely* to that one clip with
 Adam on the training loss (45 x multi-resolution log-mel L1 + multi-resolution STFT loss),
 once with the network's F0 driving the source and once with the clip's YIN track (``oracle
@@ -81,9 +81,9 @@ def fit_clip(generator, audio: np.ndarray, iterations: int, lr: float) -> dict:
         row["network"], row["network_loss"] = pesq(network), float(loss(network))
         row["oracle_f0"] = pesq(head.synthesise_from(predicted, mel, log_f0=oracle).audio) if oracle is not None \
             else float("nan")
-    gains = slice(0, 2 * head.n_bins + head.phase_terms)  # gains and phase terms; F0 (the last row) stays
-    phase = slice(2 * head.n_bins, 2 * head.n_bins + head.phase_terms)
-    for name, f0, rows in (("network_f0", None, gains), ("oracle_f0", oracle, gains), ("phase", None, phase)):
+    all_but_f0 = slice(0, head.phase_rows.stop)  # gains and phase terms; F0 (the last row) stays
+    for name, f0, rows in (("network_f0", None, all_but_f0), ("oracle_f0", oracle, all_but_f0),
+                           ("phase", None, head.phase_rows)):
         def render(out: torch.Tensor, f0=f0) -> torch.Tensor:
             return head.synthesise_from(out, mel, log_f0=f0).audio
 

@@ -163,6 +163,11 @@ class HarmonicNoiseHead(nn.Module):
         phase terms, then normalised log-F0 (always the last row)."""
         return 2 * n_bins + phase_terms + 1
 
+    @property
+    def phase_rows(self) -> slice:
+        """The projection rows (and head-input channels) holding the phase terms."""
+        return slice(2 * self.n_bins, 2 * self.n_bins + self.phase_terms)
+
     def init_output(self) -> None:
         """Start near the mel envelope: zero harmonic residuals, noise 2 nepers (17 dB) under
         the envelope, no phase residual, F0 at the normalisation mean (call after the generic
@@ -170,14 +175,14 @@ class HarmonicNoiseHead(nn.Module):
         nn.init.zeros_(self.proj.bias)
         with torch.no_grad():
             self.proj.bias[self.n_bins : 2 * self.n_bins] = -2.0
-            self.proj.weight[2 * self.n_bins : 2 * self.n_bins + self.phase_terms] = 0.0
+            self.proj.weight[self.phase_rows] = 0.0
 
     def load_narrower(self, source: "HarmonicNoiseHead") -> None:
         """Copy ``source``'s projection, which has fewer phase terms, leaving the extra terms'
         rows at zero, so this head renders exactly what ``source`` does."""
         if source.n_bins != self.n_bins or source.phase_terms > self.phase_terms:
             raise ValueError("load_narrower needs the same bins and no more phase terms")
-        kept = list(range(2 * self.n_bins + source.phase_terms)) + [-1]
+        kept = list(range(source.phase_rows.stop)) + [-1]  # gains, the source's terms, F0
         with torch.no_grad():
             self.proj.weight.zero_()
             self.proj.bias.zero_()
@@ -238,7 +243,7 @@ class HarmonicNoiseHead(nn.Module):
         log_noise = (prior + out[:, self.n_bins : 2 * self.n_bins]).clamp(max=cap)
         extra_phase = None
         if self.phase_terms:
-            terms = out[:, 2 * self.n_bins : 2 * self.n_bins + self.phase_terms]  # (batch, K, frames)
+            terms = out[:, self.phase_rows]  # (batch, K, frames)
             extra_phase = torch.einsum("fk,bkt->bft", self.phase_basis, terms)
         harmonic_filter = minimum_phase(log_harmonic, self.n_fft, extra_phase)
         spectrum = (self._stft(pulses, frames) * harmonic_filter / self.harmonic_scale
