@@ -2,6 +2,7 @@
 
     python -m bench.vocoder_ceiling [--weights vocoder/weights] [--corpus ../corpora/heldout-test]
                                     [--per-speaker 1] [--iterations 250] [--phase-terms 48]
+                                    [--mel-phase-terms 0]
 
 For each clip, the head's per-frame inputs (the projection's output: harmonic and noise
 log-gain residuals per STFT bin, phase terms, and log-F0; ``(1, outputs, frames)``) start from what
@@ -12,10 +13,10 @@ F0``, as in training); F0 itself is not fitted (the source takes it without a gr
 (wide band) of the network's output, of the network with the oracle F0 and of both fits are
 printed side by side, per speaker and overall.
 
-A third fit frees only the phase terms of the head's filter (``--phase-terms K`` sine terms
-per frame, see :mod:`vocoder.harmonic`; a head trained without them gets K zero terms, which
-render exactly what it renders without), gains and F0 as the network predicts them: what a
-per-frame phase residual alone could add.
+A third fit frees only the phase terms of the head's filter (``--phase-terms K`` linear and
+``--mel-phase-terms M`` mel-warped sine terms per frame, see :mod:`vocoder.harmonic`; a head
+trained with fewer gets zero terms, which render exactly what it renders without), gains and
+F0 as the network predicts them: what a per-frame phase residual alone could add.
 
 Reading it: the fitted PESQ is an upper bound of what the head can express (it is fitted on
 the very clip it is scored on, so it also shapes its gains to that clip's particular noise,
@@ -94,16 +95,19 @@ def fit_clip(generator, audio: np.ndarray, iterations: int, lr: float) -> dict:
     return row
 
 
-def with_phase_terms(generator, terms: int):
-    """``generator`` itself when it has at least ``terms`` phase terms, else a copy widened to
-    ``terms`` zero terms (same output, see :func:`vocoder.model.load_grown`)."""
+def with_phase_terms(generator, terms: int, mel_terms: int = 0):
+    """``generator`` itself when it has at least ``terms`` linear and ``mel_terms`` mel-warped
+    phase terms, else a copy widened with zero terms (same output, see
+    :func:`vocoder.model.load_grown`)."""
     from dataclasses import replace
 
     from vocoder.model import Generator, load_grown
 
-    if generator.config.phase_terms >= terms:
+    config = generator.config
+    wanted = dict(phase_terms=max(terms, config.phase_terms), mel_phase_terms=max(mel_terms, config.mel_phase_terms))
+    if wanted == dict(phase_terms=config.phase_terms, mel_phase_terms=config.mel_phase_terms):
         return generator
-    wide = Generator(replace(generator.config, phase_terms=terms))
+    wide = Generator(replace(config, **wanted))
     load_grown(wide, generator)
     return wide.eval()
 
@@ -115,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lr", type=float, default=0.02, help="Adam learning rate of the free fit")
     parser.add_argument("--phase-terms", type=int, default=48,
                         help="phase terms of the phase-only fit (a head with fewer gets zero terms; default 48)")
+    parser.add_argument("--mel-phase-terms", type=int, default=0,
+                        help="mel-warped phase terms of the phase-only fit (likewise; default 0)")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     from vocoder.loader import Vocoder
@@ -123,14 +129,15 @@ def main(argv: list[str] | None = None) -> int:
     generator = vocoder.generator.float().eval()
     if not generator.harmonic:
         raise SystemExit("bench.vocoder_ceiling needs a vocoder with the harmonic head")
-    generator = with_phase_terms(generator, args.phase_terms)
+    generator = with_phase_terms(generator, args.phase_terms, args.mel_phase_terms)
     per_clip = run_clips(args, vocoder, lambda audio: fit_clip(generator, audio, args.iterations, args.lr),
                          lambda row: f"network {row['network']:.3f}, oracle F0 {row['oracle_f0']:.3f}, fitted "
                                      f"{row['fitted_network_f0']:.3f} / {row['fitted_oracle_f0']:.3f} (network / "
                                      f"oracle F0), phase only {row['fitted_phase']:.3f}")
     rows = [Row("clips / speakers", f"{len(per_clip)} / {len({r['speaker'] for r in per_clip})}"),
             Row("free-fit iterations", args.iterations),
-            Row("phase terms (phase-only fit)", generator.config.phase_terms)]
+            Row("phase terms (phase-only fit)", generator.config.phase_terms),
+            Row("mel-warped phase terms (phase-only fit)", generator.config.mel_phase_terms)]
     labels = (("network", "network"), ("oracle_f0", "network, oracle F0"),
               ("fitted_network_f0", "fitted head, network F0"), ("fitted_oracle_f0", "fitted head, oracle F0"),
               ("fitted_phase", "phase terms fitted, network gains and F0"))

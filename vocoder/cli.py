@@ -87,6 +87,9 @@ def add_train_parser(commands: argparse._SubParsersAction, name: str = "train") 
                        help="harmonic head: predict K sine terms of a phase residual on the minimum-phase "
                             "filter per frame (with --init-from the new terms start at zero, so training "
                             "continues from the same output; default: the preset's or the initial weights')")
+    train.add_argument("--mel-phase-terms", type=int, default=None, metavar="M",
+                       help="harmonic head: M more phase-residual terms on a mel-warped frequency axis, finer "
+                            "at low frequencies (starting at zero like --phase-terms)")
     train.add_argument("--holdout-speakers", default="", help="comma-separated speakers kept out of training")
     train.set_defaults(func=_train)
     return train
@@ -106,6 +109,7 @@ def _train(args: argparse.Namespace) -> int:
         allow_missing_mels=args.allow_missing_mels, disc_start_step=args.disc_start,
         disc_batch=args.disc_batch or None, lr=args.lr,
         schedule=args.schedule, bf16=args.bf16, grow_layers=args.grow_layers, phase_terms=args.phase_terms,
+        mel_phase_terms=args.mel_phase_terms,
         holdout_speakers=tuple(s for s in args.holdout_speakers.split(",") if s),
         checkpoint_minutes=args.checkpoint_minutes, max_minutes=args.max_minutes,
         threads=args.threads,

@@ -12,7 +12,8 @@ from tts_moe.audio import MelConfig
 from tts_moe.errors import InputError
 
 HEADS = ("istft", "harmonic")
-CONFIG_VERSION = 3  # 2: the harmonic head (field ``head``); 3: its phase terms (``phase_terms``)
+PHASE_FIELDS = ("phase_terms", "mel_phase_terms")  # the harmonic head's phase residual terms, by basis
+CONFIG_VERSION = 4  # 2: the harmonic head (``head``); 3: its phase terms (``phase_terms``); 4: ``mel_phase_terms``
 
 
 @dataclass(frozen=True)
@@ -22,8 +23,9 @@ class VocoderConfig:
     ``dim``/``intermediate_dim``/``num_layers``/``kernel_size`` size the backbone; the head
     predicts ``n_fft // 2 + 1`` log-magnitudes and phases per frame and overlap-adds them with
     hop ``mel.hop_length`` (so one mel frame -> ``hop_length`` output samples). The harmonic
-    head predicts filter gains and F0 instead, plus ``phase_terms`` coefficients of a phase
-    residual on its minimum-phase filter (see :mod:`vocoder.harmonic`).
+    head predicts filter gains and F0 instead, plus ``phase_terms`` (linear-frequency) and
+    ``mel_phase_terms`` (mel-warped) coefficients of a phase residual on its minimum-phase
+    filter (see :mod:`vocoder.harmonic`).
     """
 
     dim: int = 384
@@ -34,6 +36,7 @@ class VocoderConfig:
     max_log_magnitude: float = 6.9  # exp(6.9) ~ 1000: a clip on predicted magnitudes
     head: str = "istft"  # or "harmonic" (F0-driven source + filter, see vocoder.harmonic)
     phase_terms: int = 0  # harmonic head: sine terms of a per-frame phase residual on its filter
+    mel_phase_terms: int = 0  # harmonic head: more such terms on a mel-warped frequency axis
     mel: dict = field(default_factory=lambda: MelConfig().to_dict())
     version: int = CONFIG_VERSION
 
@@ -48,8 +51,10 @@ class VocoderConfig:
             problems.append(f"n_fft ({self.n_fft}) must be even and at least 2 x hop ({hop})")
         if self.head not in HEADS:
             problems.append(f"head must be one of {', '.join(HEADS)}, got {self.head!r}")
-        if self.phase_terms < 0 or (self.phase_terms and self.head != "harmonic"):
-            problems.append(f"phase_terms must be >= 0 and needs the harmonic head, got {self.phase_terms}")
+        for name in PHASE_FIELDS:
+            terms = getattr(self, name)
+            if terms < 0 or (terms and self.head != "harmonic"):
+                problems.append(f"{name} must be >= 0 and needs the harmonic head, got {terms}")
         if problems:
             raise InputError("invalid vocoder config: " + "; ".join(problems))
 

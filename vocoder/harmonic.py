@@ -16,7 +16,10 @@ time-varying filters), so instead of predicting phase the head rebuilds that str
    band averages, interpolated across bins), so an untrained head already follows the mel.
    With ``phase_terms = K > 0`` the head also predicts a phase residual per frame,
    ``sum_k c_k sin(k * omega)`` over the bins' angular frequency ``omega`` in ``[0, pi]``
-   (zero at DC and Nyquist), added to the minimum phase: not every teacher's pulse and
+   (zero at DC and Nyquist), and with ``mel_phase_terms = M > 0`` ``M`` more terms
+   ``sin(k * omega_mel)`` on a mel-warped axis (``omega_mel = pi * mel(f) / mel(Nyquist)``,
+   HTK mel), whose wiggles are finest where the first harmonics lie; the sum is
+   added to the minimum phase: not every teacher's pulse and
    filter are minimum phase (eSpeak sums sine waves, festival's diphones carry natural
    residuals); ``python -m bench.vocoder_ceiling`` measures what fitting these terms alone,
    per frame and clip, adds to a trained head (the model card quotes the figures).
@@ -115,6 +118,23 @@ def pulse_train(phase: torch.Tensor, harmonics: torch.Tensor) -> torch.Tensor:
     return torch.where(near_zero, harmonics, value)
 
 
+def hz_to_mel(hz: torch.Tensor) -> torch.Tensor:
+    """HTK mel scale (the phase basis' warp; the analysis filterbank itself is Slaney)."""
+    return 2595.0 * torch.log10(1.0 + hz / 700.0)
+
+
+def phase_basis(n_bins: int, linear_terms: int, mel_terms: int, sample_rate: int) -> torch.Tensor:
+    """``(n_bins, linear_terms + mel_terms)``: ``sin(k * omega)`` for ``k = 1..linear_terms``
+    over the bins' angular frequency ``omega`` in ``[0, pi]``, then ``sin(k * omega_mel)``
+    for ``k = 1..mel_terms`` on the mel-warped axis (both zero at DC and Nyquist)."""
+    omega = torch.linspace(0.0, math.pi, n_bins)
+    linear = torch.sin(omega[:, None] * torch.arange(1, linear_terms + 1)[None, :])
+    mel = hz_to_mel(torch.linspace(0.0, sample_rate / 2, n_bins, dtype=torch.float64))
+    omega_mel = math.pi * mel / mel[-1]
+    warped = torch.sin(omega_mel[:, None] * torch.arange(1, mel_terms + 1, dtype=torch.float64)[None, :])
+    return torch.cat([linear, warped.float()], dim=1)
+
+
 def minimum_phase(log_magnitude: torch.Tensor, n_fft: int, extra_phase: torch.Tensor | None = None) -> torch.Tensor:
     """The minimum-phase spectrum with log magnitude ``(batch, bins, frames)`` (bins =
     ``n_fft // 2 + 1``), via the folded real cepstrum; complex, same shape. ``extra_phase``
@@ -136,16 +156,15 @@ class HarmonicNoiseHead(nn.Module):
     -> :class:`HarmonicOutput`."""
 
     def __init__(self, dim: int, mel_config: MelConfig, n_fft: int, max_log_magnitude: float,
-                 phase_terms: int = 0):
+                 phase_terms: int = 0, mel_phase_terms: int = 0):
         super().__init__()
         self.n_fft, self.hop, self.sample_rate = n_fft, mel_config.hop_length, mel_config.sample_rate
         self.max_log_magnitude = max_log_magnitude
         self.n_bins = n_fft // 2 + 1
-        self.phase_terms = phase_terms
-        self.proj = nn.Linear(dim, self.outputs(self.n_bins, phase_terms))
-        omega = torch.linspace(0.0, math.pi, self.n_bins)
-        self.register_buffer("phase_basis", torch.sin(omega[:, None] * torch.arange(1, phase_terms + 1)[None, :]),
-                             persistent=False)  # (bins, phase_terms)
+        self.phase_terms, self.mel_phase_terms = phase_terms, mel_phase_terms
+        self.proj = nn.Linear(dim, self.outputs(self.n_bins, phase_terms + mel_phase_terms))
+        self.register_buffer("phase_basis", phase_basis(self.n_bins, phase_terms, mel_phase_terms, self.sample_rate),
+                             persistent=False)  # (bins, phase_terms + mel_phase_terms)
         weights, bias = envelope_prior(mel_config)
         self.register_buffer("prior_weights", weights, persistent=False)
         self.register_buffer("prior_bias", bias, persistent=False)
@@ -165,8 +184,9 @@ class HarmonicNoiseHead(nn.Module):
 
     @property
     def phase_rows(self) -> slice:
-        """The projection rows (and head-input channels) holding the phase terms."""
-        return slice(2 * self.n_bins, 2 * self.n_bins + self.phase_terms)
+        """The projection rows (and head-input channels) holding the phase terms: the linear
+        ones, then the mel-warped ones."""
+        return slice(2 * self.n_bins, 2 * self.n_bins + self.phase_terms + self.mel_phase_terms)
 
     def init_output(self) -> None:
         """Start near the mel envelope: zero harmonic residuals, noise 2 nepers (17 dB) under
@@ -178,11 +198,15 @@ class HarmonicNoiseHead(nn.Module):
             self.proj.weight[self.phase_rows] = 0.0
 
     def load_narrower(self, source: "HarmonicNoiseHead") -> None:
-        """Copy ``source``'s projection, which has fewer phase terms, leaving the extra terms'
-        rows at zero, so this head renders exactly what ``source`` does."""
-        if source.n_bins != self.n_bins or source.phase_terms > self.phase_terms:
-            raise ValueError("load_narrower needs the same bins and no more phase terms")
-        kept = list(range(source.phase_rows.stop)) + [-1]  # gains, the source's terms, F0
+        """Copy ``source``'s projection, which has fewer phase terms (linear and/or mel-warped),
+        leaving the extra terms' rows at zero, so this head renders exactly what ``source`` does."""
+        if (source.n_bins != self.n_bins or source.phase_terms > self.phase_terms
+                or source.mel_phase_terms > self.mel_phase_terms):
+            raise ValueError("load_narrower needs the same bins and no more phase terms of either kind")
+        first = self.phase_rows.start
+        linear = range(first, first + source.phase_terms)
+        warped = range(first + self.phase_terms, first + self.phase_terms + source.mel_phase_terms)
+        kept = [*range(first), *linear, *warped, self.proj.out_features - 1]  # source's rows, in order
         with torch.no_grad():
             self.proj.weight.zero_()
             self.proj.bias.zero_()
@@ -242,7 +266,7 @@ class HarmonicNoiseHead(nn.Module):
         log_harmonic = (prior + out[:, : self.n_bins]).clamp(max=cap)
         log_noise = (prior + out[:, self.n_bins : 2 * self.n_bins]).clamp(max=cap)
         extra_phase = None
-        if self.phase_terms:
+        if self.phase_basis.shape[1]:
             terms = out[:, self.phase_rows]  # (batch, K, frames)
             extra_phase = torch.einsum("fk,bkt->bft", self.phase_basis, terms)
         harmonic_filter = minimum_phase(log_harmonic, self.n_fft, extra_phase)

@@ -21,7 +21,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from vocoder.config import VocoderConfig
+from vocoder.config import PHASE_FIELDS, VocoderConfig
 from vocoder.harmonic import HarmonicNoiseHead, HarmonicOutput
 from vocoder.overlap_add import overlap_add
 from vocoder.precision import fp32_linear
@@ -98,7 +98,7 @@ class Generator(nn.Module):
         self.final_norm = nn.LayerNorm(config.dim, eps=1e-6)
         if config.head == "harmonic":
             self.head = HarmonicNoiseHead(config.dim, config.mel_config, config.n_fft, config.max_log_magnitude,
-                                          config.phase_terms)
+                                          config.phase_terms, config.mel_phase_terms)
         else:
             self.head = ISTFTHead(config.dim, config.n_fft, config.hop_length, config.max_log_magnitude)
         self.apply(_init_weights)
@@ -133,18 +133,19 @@ class Generator(nn.Module):
 
 def load_grown(generator: Generator, source: Generator) -> int:
     """Load ``source``'s weights into ``generator``, whose config is the same except more
-    backbone blocks and/or more harmonic-head phase terms. The extra blocks (after the
+    backbone blocks and/or more harmonic-head phase terms (of either kind). The extra blocks (after the
     source's) get a zero layer scale, so they are identities, and the extra phase terms start
     at zero: ``generator`` computes exactly what ``source`` does until training moves them.
     Returns the number of new blocks."""
     extra = len(generator.blocks) - len(source.blocks)
-    wider = generator.config.phase_terms - source.config.phase_terms
-    comparable = replace(source.config, num_layers=generator.config.num_layers,
-                         phase_terms=generator.config.phase_terms, version=generator.config.version)
-    if extra < 0 or wider < 0 or comparable != generator.config:
+    added = [getattr(generator.config, name) - getattr(source.config, name) for name in PHASE_FIELDS]
+    comparable = replace(source.config, num_layers=generator.config.num_layers, version=generator.config.version,
+                         **{name: getattr(generator.config, name) for name in PHASE_FIELDS})
+    if extra < 0 or min(added) < 0 or comparable != generator.config:
         raise ValueError("load_grown needs the source config with at least as many layers and phase terms, "
                          "nothing else changed")
     state = source.state_dict()
+    wider = any(added)
     if wider:
         state = {key: value for key, value in state.items() if not key.startswith("head.proj.")}
     missing, unexpected = generator.load_state_dict(state, strict=False)

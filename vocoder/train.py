@@ -23,7 +23,7 @@ from tts_moe.errors import InputError
 from vocoder import losses
 from tts_moe.training import create_run, reopen_run, training_loop
 from tts_moe.checkpoint import find_checkpoint, load_checkpoint, save_checkpoint
-from vocoder.config import CONFIG_VERSION, VocoderConfig, preset
+from vocoder.config import CONFIG_VERSION, PHASE_FIELDS, VocoderConfig, preset
 from vocoder.dataset import SegmentDataset, load_corpus_clips
 from vocoder.discriminators import DiscriminatorConfig, Discriminators
 from vocoder.model import Generator, frames_for_seconds, load_grown, parameter_count
@@ -66,6 +66,7 @@ class TrainOptions:
     init_from: str | None = None
     grow_layers: int = 0  # with init_from: append this many identity-initialised backbone blocks
     phase_terms: int | None = None  # harmonic head's phase residual terms (None: the preset's / init_from's)
+    mel_phase_terms: int | None = None  # the same on a mel-warped frequency axis
     mel_dir: str | None = None
     pitch_cache: str | None = None  # a pitch-track file shared by runs on the same corpus (read and updated)
     allow_missing_mels: bool = False
@@ -256,11 +257,15 @@ def _prepare_run(options: TrainOptions, log: Callable[[str], None]) -> tuple[Tra
         raise InputError("--grow-layers needs --init-from (it deepens trained weights)")
     else:
         config = preset(options.preset)
-    if options.phase_terms is not None and options.phase_terms != config.phase_terms:
-        if options.phase_terms < config.phase_terms:
-            raise InputError(f"--phase-terms {options.phase_terms} is fewer than the {config.phase_terms} "
-                             f"terms of {options.init_from}: terms can be added, not dropped")
-        config = replace(config, phase_terms=options.phase_terms, version=CONFIG_VERSION)  # validates the head
+    for name in PHASE_FIELDS:
+        wanted, present = getattr(options, name), getattr(config, name)
+        if wanted is None or wanted == present:
+            continue
+        if wanted < present:
+            flag = "--" + name.replace("_", "-")
+            raise InputError(f"{flag} {wanted} is fewer than the {present} terms of {options.init_from}: "
+                             "terms can be added, not dropped")
+        config = replace(config, **{name: wanted}, version=CONFIG_VERSION)  # validates the head
     saved = create_run(run, options, "vocoder", config.to_dict())
     return options, config, saved
 
@@ -293,7 +298,8 @@ def train(options: TrainOptions, log: Callable[[str], None] = print) -> dict:
         grown = load_grown(trainer.generator, Vocoder.from_pretrained(options.init_from).generator)
         log(f"initialised the generator from {options.init_from}"
             + (f" with {grown} new identity blocks" if grown else "")
-            + (f" and {config.phase_terms} phase terms" if config.phase_terms else ""))
+            + (f"; phase terms {config.phase_terms} linear + {config.mel_phase_terms} mel-warped"
+               if config.phase_terms or config.mel_phase_terms else ""))
     state.update(
         corpus=str(options.corpus), corpus_kind=manifest.get("kind"),
         corpus_hours=manifest.get("hours_built"),

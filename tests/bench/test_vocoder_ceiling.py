@@ -24,7 +24,11 @@ def test_free_fit_beats_an_untrained_network_on_its_clip():
     phase = 2 * np.pi * np.cumsum(120 + 30 * np.sin(2 * np.pi * 2 * t)) / 16000
     audio = (0.2 * sum(np.sin(k * phase) / k for k in range(1, 10))).astype(np.float32)
     wide = with_phase_terms(generator, 4)
-    assert wide.config.phase_terms == 4 and with_phase_terms(wide, 2) is wide
+    wide = with_phase_terms(generator, 2, 3)
+    assert (wide.config.phase_terms, wide.config.mel_phase_terms) == (2, 3)
+    assert with_phase_terms(wide, 1, 3) is wide
+    wide = with_phase_terms(wide, 4)  # keeps the mel-warped terms it has
+    assert (wide.config.phase_terms, wide.config.mel_phase_terms) == (4, 3)
     mel = torch.randn(1, 80, 30)
     with torch.no_grad():
         assert torch.allclose(wide(mel), generator(mel), atol=1e-6)  # zero terms: the same vocoder

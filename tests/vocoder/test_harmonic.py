@@ -106,6 +106,22 @@ def test_phase_terms_turn_the_harmonic_filter_only(harmonic_vocoder):
     assert (turned.audio - plain.audio).abs().max() > 1e-3 * plain.audio.abs().max()
 
 
+def test_phase_basis_is_linear_then_mel_warped():
+    from vocoder.harmonic import hz_to_mel, phase_basis
+
+    basis = phase_basis(513, 3, 4, 16000)
+    omega = torch.linspace(0.0, math.pi, 513)
+    assert basis.shape == (513, 7)
+    assert torch.allclose(basis[:, 2], torch.sin(3 * omega))
+    assert basis[0].abs().max() < 1e-6 and basis[-1].abs().max() < 1e-5  # zero at DC and Nyquist
+    # the first mel-warped term rises through its first half-wave by the mel midpoint, far below 4 kHz
+    midpoint_hz = float(700 * (10 ** (hz_to_mel(torch.tensor(8000.0)) / 2 / 2595) - 1))
+    assert 1500 < midpoint_hz < 2500 and float(basis[:, 3].argmax()) * 8000 / 512 == pytest.approx(midpoint_hz, abs=16)
+    # finer at low frequencies: the highest warped term crosses zero more often below 1 kHz than the linear one
+    crossings = lambda column: int((column[:65].sign().diff() != 0).sum())  # bins 0-1 kHz
+    assert crossings(basis[1:, 6]) > crossings(basis[1:, 2])
+
+
 def test_teacher_forced_f0_sets_the_pitch(harmonic_vocoder):
     mel = log_mel(torch.randn(16000) * 0.1)[None]
     out = harmonic_vocoder.generator.synthesise(mel, log_f0=torch.full((1, mel.shape[-1]), math.log(200.0)))
@@ -146,6 +162,9 @@ def test_head_is_checked_and_old_configs_load():
         VocoderConfig(head="istft", phase_terms=4)
     with pytest.raises(InputError, match="phase_terms"):
         VocoderConfig(head="harmonic", phase_terms=-1)
+    with pytest.raises(InputError, match="mel_phase_terms"):
+        VocoderConfig(head="istft", mel_phase_terms=4)
+    assert VocoderConfig.from_dict({**preset("hn-small").to_dict(), "version": 3}).mel_phase_terms == 0
     assert preset("hn-small").receptive_field_frames > preset("small").receptive_field_frames
 
 
@@ -220,8 +239,8 @@ def test_phase_terms_are_added_to_initial_weights(corpus, tmp_path):
     messages = []
     train(TrainOptions(run_dir=str(tmp_path / "wide"), phase_terms=3, **opts), log=messages.append)
     saved = json.loads((tmp_path / "wide" / "config.json").read_text())["vocoder"]
-    assert saved["phase_terms"] == 3 and saved["version"] == 3
-    assert any("3 phase terms" in m for m in messages)
+    assert saved["phase_terms"] == 3 and saved["mel_phase_terms"] == 0 and saved["version"] == 4
+    assert any("phase terms 3 linear + 0 mel-warped" in m for m in messages)
     from vocoder.export import export_run
 
     card = export_run(tmp_path / "wide", tmp_path / "wide-out")
@@ -233,3 +252,11 @@ def test_phase_terms_are_added_to_initial_weights(corpus, tmp_path):
     with pytest.raises(InputError, match="phase_terms"):
         train(TrainOptions(run_dir=str(tmp_path / "istft"), phase_terms=2, preset="tiny",
                            **{k: v for k, v in opts.items() if k != "init_from"}), log=quiet)
+    train(TrainOptions(run_dir=str(tmp_path / "mel"), mel_phase_terms=2,
+                       **{**opts, "init_from": str(tmp_path / "wide-out")}), log=quiet)
+    card = export_run(tmp_path / "mel", tmp_path / "mel-out")
+    assert (card["config"]["phase_terms"], card["config"]["mel_phase_terms"]) == (3, 2)
+    assert card["training"]["options"]["mel_phase_terms"] == 2
+    with pytest.raises(InputError, match="--mel-phase-terms 1 is fewer"):
+        train(TrainOptions(run_dir=str(tmp_path / "mel-narrow"), mel_phase_terms=1,
+                           **{**opts, "init_from": str(tmp_path / "mel-out")}), log=quiet)

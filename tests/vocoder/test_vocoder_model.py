@@ -102,3 +102,25 @@ def test_widened_harmonic_head_starts_as_its_source():
         assert (wide(mel) - source(mel)).abs().max() > 1e-5
     with pytest.raises(ValueError, match="phase terms"):
         load_grown(source, wide)
+
+
+def test_both_phase_bases_widen_in_place():
+    """Adding mel-warped terms beside trained linear ones keeps every trained row where it acts."""
+    from dataclasses import replace
+
+    from vocoder.model import load_grown
+
+    torch.manual_seed(2)
+    source = Generator(replace(preset("hn-tiny"), phase_terms=3, mel_phase_terms=2)).eval()
+    for parameter in source.parameters():
+        parameter.data.add_(0.05 * torch.randn_like(parameter))
+    wide = Generator(replace(source.config, phase_terms=5, mel_phase_terms=4)).eval()
+    load_grown(wide, source)
+    mel = torch.randn(1, 80, 40)
+    with torch.no_grad():
+        assert torch.allclose(wide(mel), source(mel), atol=1e-6)
+        first = wide.head.phase_rows.start
+        assert torch.equal(wide.head.proj.weight[first + 5 : first + 7], source.head.proj.weight[first + 3 : first + 5])
+        assert not wide.head.proj.weight[first + 3 : first + 5].any() and not wide.head.proj.weight[first + 7 :-1].any()
+    with pytest.raises(ValueError, match="phase terms"):
+        load_grown(Generator(replace(source.config, phase_terms=5, mel_phase_terms=1)), source)
