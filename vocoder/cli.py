@@ -90,12 +90,17 @@ def add_train_parser(commands: argparse._SubParsersAction, name: str = "train") 
     train.add_argument("--mel-phase-terms", type=int, default=None, metavar="M",
                        help="harmonic head: M more phase-residual terms on a mel-warped frequency axis, finer "
                             "at low frequencies (starting at zero like --phase-terms)")
+    train.add_argument("--loss-resolutions", metavar="N:HOP:MELS,...",
+                       help="resolutions of the mel and STFT losses, n_fft:hop:n_mels each, averaged "
+                            "(default 512:128:40,1024:256:80,2048:512:128; a short window such as 128:32:16 "
+                            "sees the waveform within one pitch period, so the harmonics' relative phase)")
     train.add_argument("--holdout-speakers", default="", help="comma-separated speakers kept out of training")
     train.set_defaults(func=_train)
     return train
 
 
 def _train(args: argparse.Namespace) -> int:
+    from vocoder.losses import parse_resolutions
     from vocoder.train import TrainOptions, train
 
     check_run_arguments(args, "batch")
@@ -110,6 +115,7 @@ def _train(args: argparse.Namespace) -> int:
         disc_batch=args.disc_batch or None, lr=args.lr,
         schedule=args.schedule, bf16=args.bf16, grow_layers=args.grow_layers, phase_terms=args.phase_terms,
         mel_phase_terms=args.mel_phase_terms,
+        **({"loss_resolutions": parse_resolutions(args.loss_resolutions)} if args.loss_resolutions else {}),
         holdout_speakers=tuple(s for s in args.holdout_speakers.split(",") if s),
         checkpoint_minutes=args.checkpoint_minutes, max_minutes=args.max_minutes,
         threads=args.threads,

@@ -16,7 +16,7 @@ from vocoder.model import Generator, parameter_count
 
 CARD_KEYS = ("batch_size", "segment_seconds", "lr", "schedule", "disc_start_step", "adversarial",
              "mel_weight", "stft_weight", "adv_weight", "fm_weight", "bf16", "seed", "preset",
-             "init_from", "grow_layers", "phase_terms", "mel_phase_terms", "mel_dir", "holdout_speakers", "holdout_fraction", "discriminator", "f0_weight")
+             "init_from", "grow_layers", "phase_terms", "mel_phase_terms", "loss_resolutions", "mel_dir", "holdout_speakers", "holdout_fraction", "discriminator", "f0_weight")
 MODEL_NAMES = {
     "istft": "tts-moe vocoder: ConvNeXt backbone at mel frame rate + inverse-STFT head",
     "harmonic": "tts-moe vocoder: ConvNeXt backbone at mel frame rate + harmonic-plus-noise head "

@@ -10,14 +10,34 @@ import torch
 from torch.nn import functional as F
 
 from tts_moe.audio import MelConfig, mel_filterbank
+from tts_moe.errors import InputError
 
 # (n_fft, hop, n_mels) of the mel loss; the middle one is the vocoder's own analysis. The
 # STFT loss uses the same (n_fft, hop) pairs, so each resolution needs one STFT per signal.
+# Training can replace them (``TrainOptions.loss_resolutions``, ``--loss-resolutions``).
 MEL_RESOLUTIONS = ((512, 128, 40), (1024, 256, 80), (2048, 512, 128))
 
 
 def mel_configs(base: MelConfig, resolutions=MEL_RESOLUTIONS) -> list[MelConfig]:
     return [replace(base, n_fft=n, win_length=n, hop_length=h, n_mels=m) for n, h, m in resolutions]
+
+
+def parse_resolutions(text: str) -> tuple[tuple[int, int, int], ...]:
+    """``"128:32:16,512:128:40"`` -> ``((128, 32, 16), (512, 128, 40))``, each ``n_fft:hop:n_mels``
+    checked (even ``n_fft`` from 64, ``0 < hop <= n_fft``, ``1 <= n_mels <= n_fft // 4``: at 16 kHz
+    no mel filter is then empty); a clear :class:`InputError` otherwise."""
+    resolutions = []
+    for item in text.split(","):
+        parts = item.strip().split(":")
+        try:
+            n_fft, hop, n_mels = (int(part) for part in parts)
+        except ValueError:
+            raise InputError(f"loss resolution {item.strip()!r} is not n_fft:hop:n_mels (three integers)") from None
+        if n_fft < 64 or n_fft % 2 or not 0 < hop <= n_fft or not 1 <= n_mels <= n_fft // 4:
+            raise InputError(f"loss resolution {item.strip()!r}: need an even n_fft >= 64, 0 < hop <= n_fft and "
+                             "1 <= n_mels <= n_fft / 4")
+        resolutions.append((n_fft, hop, n_mels))
+    return tuple(resolutions)
 
 
 class SpectralLoss:

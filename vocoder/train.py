@@ -80,6 +80,7 @@ class TrainOptions:
     disc_start_step: int = 1000
     disc_batch: int | None = 8  # segments the discriminators see per step (None: all)
     adversarial: str = "hinge"  # or "lsgan"
+    loss_resolutions: tuple[tuple[int, int, int], ...] = losses.MEL_RESOLUTIONS  # (n_fft, hop, n_mels) each
     mel_weight: float = 45.0
     stft_weight: float = 1.0
     adv_weight: float = 1.0
@@ -121,7 +122,7 @@ class Trainer:
         kw = dict(lr=options.lr, betas=tuple(options.betas), weight_decay=options.weight_decay)
         self.opt_g = torch.optim.AdamW(self.generator.parameters(), **kw)
         self.opt_d = torch.optim.AdamW(self.discriminators.parameters(), **kw)
-        self.spectral_loss = losses.SpectralLoss(losses.mel_configs(config.mel_config))
+        self.spectral_loss = losses.SpectralLoss(losses.mel_configs(config.mel_config, options.loss_resolutions))
         self.step_index = 0
 
     def autocast(self):

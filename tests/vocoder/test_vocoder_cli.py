@@ -46,6 +46,22 @@ def test_resume_and_init_from(exported, corpus, capsys):
                  "--grow-layers", "2"]) == 2
 
 
+def test_loss_resolutions_reach_the_run_and_the_card(exported, corpus, capsys):
+    run = exported / "short-window"
+    assert main(["vocoder", "train", str(corpus), "--out", str(run), "--steps", "1", "--batch", "1",
+                 "--segment-seconds", "0.3", "--preset", "tiny", "--disc-start", "100",
+                 "--loss-resolutions", "128:32:16,1024:256:80"]) == 0
+    saved = json.loads((run / "config.json").read_text())["options"]["loss_resolutions"]
+    assert saved == [[128, 32, 16], [1024, 256, 80]]
+    assert main(["vocoder", "export", str(run), "--to", str(exported / "short-weights")]) == 0
+    card = json.loads((exported / "short-weights" / "vocoder.json").read_text())
+    assert card["training"]["options"]["loss_resolutions"] == saved
+    capsys.readouterr()
+    assert main(["vocoder", "train", str(corpus), "--out", str(exported / "bad-res"), "--steps", "1",
+                 "--loss-resolutions", "128:32"]) == 2
+    assert "n_fft:hop:n_mels" in capsys.readouterr().err
+
+
 def test_copy_synth_reports_figures_and_writes_no_audio(exported, corpus, capsys, tmp_path, monkeypatch):
     import bench.common
 

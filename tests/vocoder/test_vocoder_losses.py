@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 from torch.nn import functional as F
 
 from tts_moe.audio import MelConfig, log_mel
-from vocoder.losses import SpectralLoss, mel_configs
+from tts_moe.errors import InputError
+from vocoder.losses import SpectralLoss, mel_configs, parse_resolutions
 
 
 def reference_stft_loss(fake, real, n_fft, hop):
@@ -39,3 +41,26 @@ def test_spectral_loss_is_zero_on_identical_audio_and_grows_with_error():
     mel_small, _ = loss(real + 0.01 * torch.randn_like(real), real)
     mel_large, _ = loss(real + 0.1 * torch.randn_like(real), real)
     assert 0 < float(mel_small) < float(mel_large)
+
+
+def test_a_short_window_sees_the_harmonics_relative_phase():
+    """The same 40 harmonics of 120 Hz, once in cosine phase and once with scrambled phases:
+    the default resolutions (windows of 3-17 pitch periods) barely tell them apart, a 128-sample
+    window (about one period) does."""
+    import math
+
+    t = torch.arange(16000) / 16000
+    scrambled = torch.rand(40, generator=torch.Generator().manual_seed(0)) * 2 * math.pi
+    aligned = sum(torch.cos(2 * math.pi * 120 * k * t) / k for k in range(1, 41)) * 0.1
+    turned = sum(torch.cos(2 * math.pi * 120 * k * t + scrambled[k - 1]) / k for k in range(1, 41)) * 0.1
+    default_mel, _ = SpectralLoss(mel_configs(MelConfig()))(turned[None], aligned[None])
+    short_mel, _ = SpectralLoss(mel_configs(MelConfig(), parse_resolutions("128:32:16")))(turned[None], aligned[None])
+    assert float(short_mel) > 4 * float(default_mel)
+
+
+def test_loss_resolutions_are_parsed_and_checked():
+    assert parse_resolutions("128:32:16, 512:128:40") == ((128, 32, 16), (512, 128, 40))
+    for bad, message in (("128:32", "three integers"), ("128:x:16", "three integers"), ("99:32:16", "even"), ("32:8:4", "even"),
+                         ("128:0:16", "hop"), ("128:32:64", "n_mels")):
+        with pytest.raises(InputError, match=message):
+            parse_resolutions(bad)
