@@ -101,13 +101,14 @@ def with_phase_terms(generator, terms: int, mel_terms: int = 0):
     :func:`vocoder.model.load_grown`)."""
     from dataclasses import replace
 
+    from vocoder.config import PHASE_FIELDS
     from vocoder.model import Generator, load_grown
 
-    config = generator.config
-    wanted = dict(phase_terms=max(terms, config.phase_terms), mel_phase_terms=max(mel_terms, config.mel_phase_terms))
-    if wanted == dict(phase_terms=config.phase_terms, mel_phase_terms=config.mel_phase_terms):
+    present = {name: getattr(generator.config, name) for name in PHASE_FIELDS}
+    wanted = {name: max(count, present[name]) for name, count in zip(PHASE_FIELDS, (terms, mel_terms))}
+    if wanted == present:
         return generator
-    wide = Generator(replace(config, **wanted))
+    wide = Generator(replace(generator.config, **wanted))
     load_grown(wide, generator)
     return wide.eval()
 

@@ -23,7 +23,6 @@ def test_free_fit_beats_an_untrained_network_on_its_clip():
     t = np.arange(16000) / 16000
     phase = 2 * np.pi * np.cumsum(120 + 30 * np.sin(2 * np.pi * 2 * t)) / 16000
     audio = (0.2 * sum(np.sin(k * phase) / k for k in range(1, 10))).astype(np.float32)
-    wide = with_phase_terms(generator, 4)
     wide = with_phase_terms(generator, 2, 3)
     assert (wide.config.phase_terms, wide.config.mel_phase_terms) == (2, 3)
     assert with_phase_terms(wide, 1, 3) is wide
