@@ -1,11 +1,12 @@
 """Benchmark of the MoE acoustic model (tts_moe/acoustic/): quality, expert use, speed.
 
-    python -m bench.acoustic [--weights DIR] [--vocoder DIR] [--corpus DIR] [--clips N]
-                             [--threads 2] [--parts quality,moe,speed] [--quick]
+    python -m bench.acoustic [--weights DIR] [--vocoder DIR] [--vocoder-precision auto] [--corpus DIR]
+                             [--clips N] [--threads 2] [--parts quality,moe,speed] [--quick]
 
 quality  On the held-out corpus (LJ Speech test.txt sentences rendered by every training
          speaker; default ../corpora/heldout-test): each clip's phonemes are synthesised for
-         its speaker and style, vocoded with Griffin-Lim and with the shipped neural vocoder,
+         its speaker and style, vocoded with Griffin-Lim and with the shipped neural vocoder
+         (in the synthesizer's precision unless --vocoder-precision says otherwise),
          and compared with the teacher's wav: MCD-DTW (with the floor: the teacher's own mel
          through the same vocoder), F0 RMSE in cents, gross pitch error, voicing error,
          total-duration ratio, and pause-delimited phrase durations against the teacher's
@@ -41,6 +42,7 @@ from bench.common import Row, at_least, at_most, print_table, write_results
 from tts_moe.errors import InputError, TTSMoeError
 from tts_moe.paths import REPO_ROOT
 from tts_moe.text.symbols import SymbolTable
+from vocoder.precision import PRECISIONS, SYNTHESIS_PRECISION
 
 DEFAULT_CORPUS = REPO_ROOT.parent / "corpora" / "heldout-test"
 RTF_GOAL = 0.01
@@ -246,6 +248,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--weights", help="acoustic model folder (default: tts_moe/acoustic/weights)")
     parser.add_argument("--vocoder", help="vocoder folder (default: the one the synthesizer pairs with the acoustic "
                                           "weights: vocoder/synthesis_weights if tuned for them, else vocoder/weights)")
+    parser.add_argument("--vocoder-precision", default=SYNTHESIS_PRECISION, choices=PRECISIONS,
+                        help=f"the vocoder backbone's precision (default {SYNTHESIS_PRECISION}, as the synthesizer)")
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help=f"held-out corpus (default {DEFAULT_CORPUS})")
     parser.add_argument("--clips", type=int, help="quality clips per speaker (default 5: all; --quick 1)")
     parser.add_argument("--speakers", help="quality: only these speakers (comma-separated; default all)")
@@ -307,10 +311,11 @@ def run(args: argparse.Namespace) -> int:
         if not chosen:
             raise InputError(f"--speakers {args.speakers}: no clip of these speakers in {args.corpus}")
         vocoder_path = args.vocoder or weights_for_acoustic(model)  # the pairing the synthesizer makes
-        extra["vocoder"] = str(vocoder_path)
-        section, extra["quality"] = quality_section(model, Vocoder.from_pretrained(vocoder_path),
-                                                    per_speaker(chosen, args.clips), args.corpus, symbols)
-        rows += section
+        vocoder = Vocoder.from_pretrained(vocoder_path, precision=args.vocoder_precision)
+        extra["vocoder"], extra["vocoder_precision"] = str(vocoder_path), vocoder.precision
+        section, extra["quality"] = quality_section(model, vocoder, per_speaker(chosen, args.clips), args.corpus,
+                                                    symbols)
+        rows += [Row("vocoder backbone precision", vocoder.precision), *section]
     if "moe" in parts:
         section, extra["moe"] = moe_section(model, records, symbols, known, args.moe_sentences, args.results)
         rows += section

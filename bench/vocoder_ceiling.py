@@ -2,7 +2,8 @@
 
     python -m bench.vocoder_ceiling [--weights vocoder/weights] [--corpus ../corpora/heldout-test]
                                     [--per-speaker 1] [--iterations 250] [--phase-terms 48]
-                                    [--mel-phase-terms 0]
+                                    [--mel-phase-terms 0] [--loss-resolutions N:HOP:MELS,...]
+                                    [--phase-only]
 
 For each clip, the head's per-frame inputs (the projection's output: harmonic and noise
 log-gain residuals per STFT bin, phase terms, and log-F0; ``(1, outputs, frames)``) start from what
@@ -17,6 +18,9 @@ A third fit frees only the phase terms of the head's filter (``--phase-terms K``
 ``--mel-phase-terms M`` mel-warped sine terms per frame, see :mod:`vocoder.harmonic`; a head
 trained with fewer gets zero terms, which render exactly what it renders without), gains and
 F0 as the network predicts them: what a per-frame phase residual alone could add.
+``--phase-only`` runs just that fit (a third of the time); ``--loss-resolutions`` fits against
+other STFT resolutions (as ``tts-moe vocoder train --loss-resolutions``; repeat one to weight it
+more), so a loss can be tried on the head before a network is trained with it.
 
 Reading it: the fitted PESQ is an upper bound of what the head can express (it is fitted on
 the very clip it is scored on, so it also shapes its gains to that clip's particular noise,
@@ -48,19 +52,22 @@ def fit_free(render, start: torch.Tensor, rows: slice, iterations: int, lr: floa
     return torch.cat([before, free.detach(), after], dim=1)
 
 
-def fit_clip(generator, audio: np.ndarray, iterations: int, lr: float) -> dict:
+def fit_clip(generator, audio: np.ndarray, iterations: int, lr: float, resolutions=None,
+             phase_only: bool = False) -> dict:
     """PESQ and loss of the network, the network with oracle F0, the freely fitted head and the
-    head with only its phase terms fitted, on one clip (float32 ``(samples,)`` at the vocoder's
-    rate); ``generator`` is a harmonic generator with phase terms."""
+    head with only its phase terms fitted (only the last with ``phase_only``), on one clip
+    (float32 ``(samples,)`` at the vocoder's rate); ``generator`` is a harmonic generator with
+    phase terms; the loss uses ``resolutions`` (``(n_fft, hop, n_mels)`` each; default the
+    training default)."""
     from tts_moe.acoustic.features import frame_pitch
     from tts_moe.audio import log_mel
     from vocoder.evaluate import perceptual_scores
-    from vocoder.losses import SpectralLoss, mel_configs
+    from vocoder.losses import MEL_RESOLUTIONS, SpectralLoss, mel_configs
     from vocoder.train import TrainOptions
 
     config, head = generator.config.mel_config, generator.head
     defaults = TrainOptions(corpus="-", run_dir="-")
-    loss_fn = SpectralLoss(mel_configs(config))
+    loss_fn = SpectralLoss(mel_configs(config, resolutions or MEL_RESOLUTIONS))
     mel = log_mel(audio, config)[None]  # (1, n_mels, frames)
     frames = mel.shape[-1]
     real = torch.nn.functional.pad(torch.from_numpy(audio)[None], (0, frames * config.hop_length - len(audio)))
@@ -83,8 +90,8 @@ def fit_clip(generator, audio: np.ndarray, iterations: int, lr: float) -> dict:
         row["oracle_f0"] = pesq(head.synthesise_from(predicted, mel, log_f0=oracle).audio) if oracle is not None \
             else float("nan")
     all_but_f0 = slice(0, head.phase_rows.stop)  # gains and phase terms; F0 (the last row) stays
-    for name, f0, rows in (("network_f0", None, all_but_f0), ("oracle_f0", oracle, all_but_f0),
-                           ("phase", None, head.phase_rows)):
+    fits = (("network_f0", None, all_but_f0), ("oracle_f0", oracle, all_but_f0), ("phase", None, head.phase_rows))
+    for name, f0, rows in fits[2:] if phase_only else fits:
         def render(out: torch.Tensor, f0=f0) -> torch.Tensor:
             return head.synthesise_from(out, mel, log_f0=f0).audio
 
@@ -122,6 +129,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="phase terms of the phase-only fit (a head with fewer gets zero terms; default 48)")
     parser.add_argument("--mel-phase-terms", type=int, default=0,
                         help="mel-warped phase terms of the phase-only fit (likewise; default 0)")
+    parser.add_argument("--loss-resolutions", help="n_fft:hop:n_mels,... of the fitted loss (default: the training "
+                        "default); repeat one to weight it more")
+    parser.add_argument("--phase-only", action="store_true", help="run only the phase-terms fit")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     from vocoder.loader import Vocoder
@@ -131,24 +141,30 @@ def main(argv: list[str] | None = None) -> int:
     if not generator.harmonic:
         raise SystemExit("bench.vocoder_ceiling needs a vocoder with the harmonic head")
     generator = with_phase_terms(generator, args.phase_terms, args.mel_phase_terms)
-    per_clip = run_clips(args, vocoder, lambda audio: fit_clip(generator, audio, args.iterations, args.lr),
+    from vocoder.losses import MEL_RESOLUTIONS, parse_resolutions
+
+    resolutions = parse_resolutions(args.loss_resolutions) if args.loss_resolutions else MEL_RESOLUTIONS
+    per_clip = run_clips(args, vocoder,
+                         lambda audio: fit_clip(generator, audio, args.iterations, args.lr, resolutions, args.phase_only),
                          lambda row: f"network {row['network']:.3f}, oracle F0 {row['oracle_f0']:.3f}, fitted "
-                                     f"{row['fitted_network_f0']:.3f} / {row['fitted_oracle_f0']:.3f} (network / "
+                                     f"{row.get('fitted_network_f0', float('nan')):.3f} / "
+                                     f"{row.get('fitted_oracle_f0', float('nan')):.3f} (network / "
                                      f"oracle F0), phase only {row['fitted_phase']:.3f}")
     rows = [Row("clips / speakers", f"{len(per_clip)} / {len({r['speaker'] for r in per_clip})}"),
             Row("free-fit iterations", args.iterations),
             Row("phase terms (phase-only fit)", generator.config.phase_terms),
-            Row("mel-warped phase terms (phase-only fit)", generator.config.mel_phase_terms)]
+            Row("mel-warped phase terms (phase-only fit)", generator.config.mel_phase_terms),
+            Row("loss resolutions (n_fft:hop:n_mels)", ",".join(":".join(map(str, r)) for r in resolutions))]
     labels = (("network", "network"), ("oracle_f0", "network, oracle F0"),
               ("fitted_network_f0", "fitted head, network F0"), ("fitted_oracle_f0", "fitted head, oracle F0"),
               ("fitted_phase", "phase terms fitted, network gains and F0"))
-    for key, label in labels:
-        rows.append(Row(f"PESQ-wb {label}", round(float(np.nanmean([r[key] for r in per_clip])), 3)))
-    for key, label in (("network_loss", "network"), ("fitted_oracle_f0_loss", "fitted head, oracle F0"),
-                       ("fitted_phase_loss", "phase terms fitted")):
-        rows.append(Row(f"training loss {label}", round(float(np.nanmean([r[key] for r in per_clip])), 3)))
-    rows += speaker_rows(per_clip, ("network", "fitted_oracle_f0", "fitted_phase"),
-                         "PESQ-wb network / fitted (oracle F0) / phase fitted")
+    losses = (("network_loss", "network"), ("fitted_oracle_f0_loss", "fitted head, oracle F0"),
+              ("fitted_phase_loss", "phase terms fitted"))
+    for prefix, pairs in (("PESQ-wb", labels), ("fitted loss", losses)):
+        rows += [Row(f"{prefix} {label}", round(float(np.nanmean([r[key] for r in per_clip])), 3))
+                 for key, label in pairs if key in per_clip[0]]
+    speakers = ("network", "fitted_phase") if args.phase_only else ("network", "fitted_oracle_f0", "fitted_phase")
+    rows += speaker_rows(per_clip, speakers, "PESQ-wb " + " / ".join(speakers))
     save(args, "Harmonic head ceiling: network vs head outputs fitted freely per clip", rows, per_clip)
     return 0
 

@@ -139,10 +139,11 @@ def test_bench_runs_end_to_end_on_a_tiny_model(tiny_setup, fast_griffin_lim, tmp
     code = bench_acoustic.main(["--weights", str(root / "acoustic"), "--vocoder", str(root / "vocoder"),
                                 "--corpus", str(corpus), "--threads", "1", "--quick", "--moe-speakers", "all",
                                 "--moe-sentences", "4", "--repeats", "1", "--batch-sentences", "4",
-                                "--batch-sizes", "1,4"])
+                                "--batch-sizes", "1,4", "--vocoder-precision", "bf16"])
     assert code == 0
     results = json.loads((tmp_path / "results" / "acoustic.json").read_text())
     metrics = {row["metric"]: row["value"] for row in results["rows"]}
+    assert metrics["vocoder backbone precision"] == "bf16" and results["vocoder_precision"] == "bf16"
     assert metrics["quality clips"] == 2  # --quick: one clip per speaker
     assert isinstance(metrics["MCD-DTW (neural)"], float) and isinstance(metrics["MCD-DTW (griffin_lim)"], float)
     assert isinstance(metrics["MCD-DTW floor: teacher mel (neural)"], float)

@@ -37,3 +37,17 @@ def test_free_fit_beats_an_untrained_network_on_its_clip():
     assert row["fitted_phase_loss"] < row["network_loss"]
     assert all(math.isfinite(row[key]) for key in ("network", "oracle_f0", "fitted_network_f0", "fitted_oracle_f0",
                                                     "fitted_phase"))
+
+
+def test_phase_only_fit_uses_the_given_loss_resolutions():
+    from bench.vocoder_ceiling import fit_clip, with_phase_terms
+
+    torch.manual_seed(0)
+    generator = with_phase_terms(Generator(preset("hn-tiny")).eval(), 2, 2)
+    t = np.arange(8000) / 16000
+    audio = (0.2 * sum(np.sin(2 * np.pi * 110 * k * t + k * k) / k for k in range(1, 12))).astype(np.float32)
+    default = fit_clip(generator, audio, iterations=1, lr=0.0, phase_only=True)
+    short = fit_clip(generator, audio, iterations=1, lr=0.0, resolutions=((128, 32, 16),), phase_only=True)
+    assert "fitted_network_f0" not in short and "fitted_oracle_f0" not in short
+    assert short["network"] == pytest.approx(default["network"])  # the same output, scored alike
+    assert short["network_loss"] != pytest.approx(default["network_loss"], rel=1e-3)  # another loss

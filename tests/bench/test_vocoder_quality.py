@@ -31,3 +31,16 @@ def test_summary_has_goal_only_for_vocoders_and_names_the_worst_speaker():
     assert rows["test: worst speaker PESQ-wb new"].value == "2.000 (b)"
     reserved = {r.metric: r for r in summary_rows("r", scored_rows(), ["new"], with_goal=False)}
     assert reserved["r: PESQ-wb new"].passed is None
+
+
+def test_second_vocoder_gets_a_paired_difference_with_its_standard_error():
+    scored = scored_rows()
+    for row, new in zip(scored, (3.2, 3.9, 2.3)):  # +0.2, -0.1, +0.3 against "new"
+        row.update({"pesq_wb newer": new, "stoi newer": 0.9, "mel_l1 newer": 0.2})
+    rows = {r.metric: r for r in summary_rows("t", scored, ["new", "newer"], with_goal=True)}
+    assert rows["t: PESQ-wb newer - new (per clip)"].value == "+0.133 (se 0.120, higher on 2 / 3 clips)"
+    assert not any("new - " in metric for metric in rows)  # the first vocoder is the baseline
+    scored[2]["pesq_wb griffin_lim"] = float("nan")
+    scored[1]["pesq_wb newer"] = float("nan")  # a clip pesq could not score is left out of the pair
+    rows = {r.metric: r for r in summary_rows("t", scored, ["new", "newer"], with_goal=True)}
+    assert rows["t: PESQ-wb newer - new (per clip)"].value == "+0.250 (se 0.050, higher on 2 / 2 clips)"
