@@ -83,9 +83,17 @@ def summary_rows(label: str, scored: list[dict], names: list[str], with_goal: bo
         by_speaker = per_speaker(scored, f"pesq_wb {name}")
         worst = min(by_speaker, key=by_speaker.get)
         rows.append(Row(f"{label}: worst speaker PESQ-wb {name}", f"{by_speaker[worst]:.3f} ({worst})"))
-    rows += [Row(f"{label}: PESQ-wb {name} - {names[0]} (per clip)", paired_difference(scored, "pesq_wb", name, names[0]))
-             for name in names[1:]]
+    rows += [Row(f"{label}: PESQ-wb {name} - {baseline} (per clip)", paired_difference(scored, "pesq_wb", name, baseline))
+             for name in names[1:] for baseline in [_baseline(name, names)]]
     return rows
+
+
+def _baseline(name: str, names: list[str]) -> str:
+    """The vocoder ``name`` is compared with: the first one, in the same precision when both
+    have a bf16 twin (``bench.vocoder --bf16`` labels them ``LABEL-bf16``)."""
+    suffix = "-bf16" if name.endswith("-bf16") else ""
+    twin = names[0] + suffix
+    return twin if twin in names and twin != name else names[0]
 
 
 def paired_difference(scored: list[dict], figure: str, name: str, baseline: str) -> str:

@@ -44,3 +44,14 @@ def test_second_vocoder_gets_a_paired_difference_with_its_standard_error():
     scored[1]["pesq_wb newer"] = float("nan")  # a clip pesq could not score is left out of the pair
     rows = {r.metric: r for r in summary_rows("t", scored, ["new", "newer"], with_goal=True)}
     assert rows["t: PESQ-wb newer - new (per clip)"].value == "+0.250 (se 0.050, higher on 2 / 2 clips)"
+
+
+def test_bf16_variants_are_compared_with_the_first_vocoders_bf16_twin():
+    scored = scored_rows()
+    for row in scored:
+        for name, offset in (("newer", 0.1), ("new-bf16", -0.1), ("newer-bf16", 0.2)):
+            row.update({f"pesq_wb {name}": row["pesq_wb new"] + offset, f"stoi {name}": 0.9, f"mel_l1 {name}": 0.2})
+    rows = {r.metric: r.value for r in summary_rows("t", scored, ["new", "newer", "new-bf16", "newer-bf16"], True)}
+    assert rows["t: PESQ-wb newer - new (per clip)"].startswith("+0.100")
+    assert rows["t: PESQ-wb new-bf16 - new (per clip)"].startswith("-0.100")  # the precision's own effect
+    assert rows["t: PESQ-wb newer-bf16 - new-bf16 (per clip)"].startswith("+0.300")
