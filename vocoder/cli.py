@@ -1,4 +1,4 @@
-"""``tts-moe vocoder train | export | copy-synth``."""
+"""``tts-moe vocoder train | export | pitch | copy-synth``."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from tts_moe.train_cli import add_run_arguments, check_run_arguments
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``vocoder`` command with ``train``, ``export`` and ``copy-synth``."""
+    """Add the ``vocoder`` command with ``train``, ``export``, ``pitch`` and ``copy-synth``."""
     commands = add_command_group(
         subparsers, "vocoder",
         help="train, export and check the neural vocoder (log-mel -> waveform)",
@@ -31,6 +31,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     export.add_argument("--to", required=True, type=Path, metavar="DIR", help="output folder, e.g. vocoder/weights/")
     export.add_argument("--json", action="store_true", help="print the model card as JSON")
     export.set_defaults(func=_export)
+
+    pitch = commands.add_parser(
+        "pitch", help="compute a corpus' YIN pitch tracks into a --pitch-cache file, in parallel",
+        description="Fill the pitch-track file that `vocoder train --pitch-cache FILE` reads, so a "
+                    "first run on a fresh machine does not spend its first ~1,500 steps at half speed "
+                    "computing them. Tracks already in FILE are kept and skipped.",
+    )
+    pitch.add_argument("corpus", metavar="CORPUS_DIR", type=Path, help="training corpus folder")
+    pitch.add_argument("--cache", required=True, type=Path, metavar="FILE",
+                       help="pitch-track file (.npz), e.g. CORPUS_DIR.pitch.npz")
+    pitch.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
+    pitch.add_argument("--json", action="store_true", help="print the summary as JSON")
+    pitch.set_defaults(func=_pitch)
 
     copy = commands.add_parser(
         "copy-synth", help="measure mel -> vocoder round trip of a clip (writes no audio)",
@@ -131,6 +144,15 @@ def _export(args: argparse.Namespace) -> int:
     return print_result(card, args.json, lambda c: f"wrote {args.to / 'vocoder.safetensors'} and vocoder.json "
                                                    f"(step {c['training']['steps']}, {c['parameters'] / 1e6:.2f} M "
                                                    "parameters)")
+
+
+def _pitch(args: argparse.Namespace) -> int:
+    from vocoder.pitch_cache import fill_pitch_cache
+
+    summary = fill_pitch_cache(args.corpus, args.cache, jobs=args.jobs,
+                               log=lambda line: print(line, file=sys.stderr, flush=True))
+    return print_result(summary, args.json, lambda s: f"{s['cache']}: {s['computed']} tracks computed, "
+                                                     f"{s['reused']} reused ({s['clips']} clips, {s['seconds']} s)")
 
 
 def _copy_synth(args: argparse.Namespace) -> int:
