@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -80,11 +81,28 @@ def _wer_rows(data: dict) -> tuple[str, list[dict]]:
     return "pocketsphinx WER of the teacher's own audio (held-out corpus)", rows
 
 
+def file_time(path: Path) -> datetime:
+    """When an undated results file was written: its last commit's time when git tracks it
+    unchanged (a fresh clone's files all carry the checkout time), else its modification time."""
+    mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(microsecond=0)
+    try:
+        folder, name = str(path.parent), path.name
+        changed = subprocess.run(["git", "status", "--porcelain", "--", name], cwd=folder, capture_output=True,
+                                 text=True, timeout=10)
+        committed = subprocess.run(["git", "log", "-1", "--format=%ct", "--", name], cwd=folder, capture_output=True,
+                                   text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return mtime
+    if changed.returncode or changed.stdout.strip() or committed.returncode or not committed.stdout.strip():
+        return mtime
+    return datetime.fromtimestamp(int(committed.stdout.strip()), UTC)
+
+
 def load_result(path: Path) -> Result:
     """Read one results file: the ``write_results`` layout, or the text front end's and the
     ``speech_metrics wer --json`` layouts (converted to rows). Never raises for a bad file:
     it becomes a result without rows and with a note saying what is wrong."""
-    mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(microsecond=0)
+    mtime = file_time(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(data, dict):

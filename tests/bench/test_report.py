@@ -320,3 +320,28 @@ def test_report_sections_follow_the_run_order(tmp_path):
     steps = [s.name for s in plan("full", Context(results_dir=tmp_path, vocoder_weights=BENCH.parent / "vocoder" /
                                                   "weights"))]
     assert [n for n in report.ORDER if n in steps] == steps
+
+
+def test_an_undated_file_committed_to_git_takes_its_commit_time(tmp_path):
+    import os
+    import shutil
+    import subprocess
+
+    from bench._report_results import file_time
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    results = tmp_path / "results"
+    results.mkdir()
+    path = results / "teacher_wer.json"
+    path.write_text("{}")
+    assert file_time(path) == datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(microsecond=0)  # no repo
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t",
+           "GIT_COMMITTER_DATE": "2026-01-02T03:04:05+00:00", "GIT_AUTHOR_DATE": "2026-01-02T03:04:05+00:00",
+           "PATH": os.environ["PATH"]}
+    for command in (["git", "init", "-q"], ["git", "add", "."], ["git", "commit", "-q", "-m", "r"]):
+        subprocess.run(command, cwd=tmp_path, env=env, check=True)
+    os.utime(path, (2e9, 2e9))  # a checkout's time, years later
+    assert file_time(path) == datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    path.write_text('{"changed": 1}')  # modified since the commit: its own time again
+    assert file_time(path) == datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(microsecond=0)
