@@ -102,7 +102,6 @@ def load_result(path: Path) -> Result:
     """Read one results file: the ``write_results`` layout, or the text front end's and the
     ``speech_metrics wer --json`` layouts (converted to rows). Never raises for a bad file:
     it becomes a result without rows and with a note saying what is wrong."""
-    mtime = file_time(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(data, dict):
@@ -116,12 +115,13 @@ def load_result(path: Path) -> Result:
         elif "overall" in data and "speakers" in data:
             title, rows = _wer_rows(data)
         else:
-            return Result(path.stem, path.stem, path, mtime, "file time", {}, [], ["unrecognised results layout"])
+            return Result(path.stem, path.stem, path, file_time(path), "file time", {}, [],
+                          ["unrecognised results layout"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
-        return Result(path.stem, path.stem, path, mtime, "file time", {}, [], [f"unreadable: {error}"])
+        return Result(path.stem, path.stem, path, file_time(path), "file time", {}, [], [f"unreadable: {error}"])
     machine = data.get("machine") if isinstance(data.get("machine"), dict) else {}
     measured = _utc(machine.get("date_utc"))
-    result = Result(data.get("name") or path.stem, title, path, measured or mtime,
+    result = Result(data.get("name") or path.stem, title, path, measured or file_time(path),
                     "results" if measured else "file time", machine, rows)
     text = f"{title} {data.get('weights', '')}"
     if re.search(r"\brandom\b|untrained", text, re.IGNORECASE):

@@ -214,6 +214,10 @@ class SegmentDataset:
             self._pitch[clip.id] = (torch.from_numpy(log_f0), torch.from_numpy(voiced.astype(np.float32)))
         return self._pitch[clip.id]
 
+    def clips_without_pitch(self) -> list[Clip]:
+        """The clips whose track is neither computed nor loaded yet (what a YIN pass would do)."""
+        return [clip for clip in self.clips if clip.id not in self._pitch]
+
     def save_pitch(self, path: str | os.PathLike, *, keep_others: bool = False) -> int:
         """Write every pitch track computed so far to ``path`` (npz, written atomically) with
         the mel analysis and pitch analysis they belong to and each audio file's size and

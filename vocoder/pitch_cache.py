@@ -23,10 +23,15 @@ from vocoder.dataset import Clip, SegmentDataset, load_corpus_clips
 _SEGMENT_FRAMES = 64  # unused by the pitch pass; a dataset needs one
 
 
+def _pitch_dataset(clips: list[Clip], mel_config: MelConfig) -> SegmentDataset:
+    """A dataset used only for its pitch tracks (a small feature cache: each clip is read once)."""
+    return SegmentDataset(clips, mel_config, _SEGMENT_FRAMES, cache_mb=64)
+
+
 def corpus_dataset(corpus: str | os.PathLike, mel_config: MelConfig) -> SegmentDataset:
     """Every clip of a training corpus (no held-out split: a shared cache serves all runs)."""
-    clips, held, _ = load_corpus_clips(corpus, holdout_fraction=0.0, minimum_holdout=0)
-    return SegmentDataset(clips + held, mel_config, _SEGMENT_FRAMES, cache_mb=64)
+    clips, _, _ = load_corpus_clips(corpus, holdout_fraction=0.0, minimum_holdout=0)
+    return _pitch_dataset(clips, mel_config)
 
 
 def _track_part(clips: list[Clip], mel_config: MelConfig, out: str) -> int:
@@ -34,7 +39,7 @@ def _track_part(clips: list[Clip], mel_config: MelConfig, out: str) -> int:
     import torch
 
     torch.set_num_threads(1)
-    data = SegmentDataset(clips, mel_config, _SEGMENT_FRAMES, cache_mb=64)
+    data = _pitch_dataset(clips, mel_config)
     for clip in clips:
         data.clip_pitch(clip)
     return data.save_pitch(out)
@@ -49,12 +54,12 @@ def fill_pitch_cache(corpus: str | os.PathLike, cache: str | os.PathLike, *, job
         raise InputError(f"--jobs must be at least 1, got {jobs}")
     mel_config = mel_config or MelConfig()
     cache = Path(cache)
-    if cache.parent and not cache.parent.is_dir():
+    if not cache.parent.is_dir():
         raise InputError(f"folder of the pitch cache not found: {cache.parent}")
     start = time.perf_counter()
     data = corpus_dataset(corpus, mel_config)
     reused = data.load_pitch(cache) if cache.is_file() else 0
-    missing = [clip for clip in data.clips if clip.id not in data._pitch]
+    missing = data.clips_without_pitch()
     log(f"{len(data.clips)} clips: {reused} tracks already in {cache}, {len(missing)} to compute with {jobs} job(s)")
     if missing:
         with tempfile.TemporaryDirectory(prefix=".pitch-", dir=cache.parent) as scratch:
