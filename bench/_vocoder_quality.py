@@ -21,7 +21,20 @@ from bench.common import Row, at_least
 from tts_moe.corpus.metadata import load_metadata, read_json
 
 PESQ_GOAL = 3.6
-FIGURES = ("pesq_wb", "stoi", "mel_l1")
+TIMING_FREE = ("mcd_db", "f0_rmse_cents", "gross_pitch_error", "voicing_decision_error")
+FIGURES = ("pesq_wb", "stoi", "mel_l1", *TIMING_FREE)
+
+
+def timing_free_figures(output: np.ndarray, reference: np.ndarray) -> dict:
+    """Figures that do not depend on where each pulse falls (``bench.vocoder_drift``: PESQ-wb
+    does, strongly, on these strictly periodic voices): MCD-DTW (dB), F0 RMSE (cents), gross
+    pitch error (share of frames off by over 20 %: YIN's octave slips, which dominate the RMSE)
+    and voicing decision error of ``output`` against ``reference`` (:func:`bench.speech_metrics.compare`,
+    16 kHz clips ``(samples,)``); None where a clip has no voiced frame to compare."""
+    from bench.speech_metrics import compare
+
+    figures = compare(reference, output)
+    return {key: figures.get(key) for key in TIMING_FREE}
 
 
 def corpus_clips(corpus: Path, per_speaker: int, training: dict | None = None) -> list[dict]:
@@ -44,22 +57,36 @@ def corpus_clips(corpus: Path, per_speaker: int, training: dict | None = None) -
     return [clip for speaker in sorted(taken) for clip in taken[speaker]]
 
 
-def score_clips(vocoders: dict, clips: list[dict], max_seconds: float = 10.0) -> list[dict]:
+def _with_dnsmos(output: np.ndarray, reference: np.ndarray) -> dict:
+    """:func:`timing_free_figures` plus DNSMOS overall of ``output`` (reference-free)."""
+    from bench._judges import dnsmos
+
+    return {**timing_free_figures(output, reference), "dnsmos": dnsmos(output)["ovrl"]}
+
+
+def score_clips(vocoders: dict, clips: list[dict], max_seconds: float = 10.0, with_dnsmos: bool = False) -> list[dict]:
     """Per clip: ``{"clip", "speaker", "<figure> <name>"}`` for every vocoder and for
-    Griffin-Lim (name ``griffin_lim``); the first ``max_seconds`` of each clip."""
+    Griffin-Lim (name ``griffin_lim``); the first ``max_seconds`` of each clip. ``with_dnsmos``
+    adds ``"dnsmos <name>"`` and the teacher clip's own ``"dnsmos teacher"``."""
     from tts_moe.audio import load_audio
     from vocoder.evaluate import compare
 
+    figures_of = (*FIGURES, "dnsmos") if with_dnsmos else FIGURES
     out = []
     for clip in clips:
         row = {"clip": clip["path"], "speaker": clip["speaker"]}
         for index, (name, vocoder) in enumerate(vocoders.items()):
             rate = vocoder.config.mel_config.sample_rate
             audio = load_audio(clip["path"], rate)[: int(max_seconds * rate)]
-            figures = compare(audio, vocoder, griffin_lim_too=index == 0)
-            row.update({f"{k} {name}": figures[f"{k}_vocoder"] for k in FIGURES})
+            figures = compare(audio, vocoder, griffin_lim_too=index == 0,
+                              extra=_with_dnsmos if with_dnsmos else timing_free_figures)
+            row.update({f"{k} {name}": figures[f"{k}_vocoder"] for k in figures_of})
             if index == 0:
-                row.update({f"{k} griffin_lim": figures[f"{k}_griffin_lim"] for k in FIGURES})
+                row.update({f"{k} griffin_lim": figures[f"{k}_griffin_lim"] for k in figures_of})
+                if with_dnsmos:
+                    from bench._judges import dnsmos
+
+                    row["dnsmos teacher"] = dnsmos(audio, rate)["ovrl"]
         out.append(row)
     return out
 
@@ -80,11 +107,20 @@ def summary_rows(label: str, scored: list[dict], names: list[str], with_goal: bo
                         at_least(pesq, PESQ_GOAL) if goal else None))
         rows.append(Row(f"{label}: STOI {name}", round(_mean(s[f"stoi {name}"] for s in scored), 3)))
         rows.append(Row(f"{label}: mel L1 {name}", round(_mean(s[f"mel_l1 {name}"] for s in scored), 4)))
+        for key, text, unit, digits in (("mcd_db", "MCD-DTW", "dB", 3), ("f0_rmse_cents", "F0 RMSE", "cents", 1),
+                                        ("gross_pitch_error", "gross pitch error", "", 4),
+                                        ("voicing_decision_error", "voicing error", "", 4)):
+            rows.append(Row(f"{label}: {text} {name}", round(_mean(s.get(f"{key} {name}") for s in scored), digits), unit))
+        if f"dnsmos {name}" in scored[0]:
+            rows.append(Row(f"{label}: DNSMOS overall {name}", round(_mean(s[f"dnsmos {name}"] for s in scored), 3)))
         by_speaker = per_speaker(scored, f"pesq_wb {name}")
         worst = min(by_speaker, key=by_speaker.get)
         rows.append(Row(f"{label}: worst speaker PESQ-wb {name}", f"{by_speaker[worst]:.3f} ({worst})"))
-    rows += [Row(f"{label}: PESQ-wb {name} - {baseline} (per clip)", paired_difference(scored, "pesq_wb", name, baseline))
-             for name in names[1:] for baseline in [_baseline(name, names)]]
+    if "dnsmos teacher" in scored[0]:
+        rows.append(Row(f"{label}: DNSMOS overall teacher clips", round(_mean(s["dnsmos teacher"] for s in scored), 3)))
+    rows += [Row(f"{label}: {text} {name} - {baseline} (per clip)", paired_difference(scored, key, name, baseline))
+             for name in names[1:] for baseline in [_baseline(name, names)]
+             for key, text in (("pesq_wb", "PESQ-wb"), ("mcd_db", "MCD-DTW"))]
     return rows
 
 
@@ -101,7 +137,7 @@ def paired_difference(scored: list[dict], figure: str, name: str, baseline: str)
     ``figure`` between ``name`` and ``baseline``, the standard error of that mean and how many
     clips ``name`` scores higher on. PESQ moves by ~0.16 per clip under output changes as small
     as a bf16 backbone, so a difference of means means little without its standard error."""
-    pairs = [(row[f"{figure} {name}"], row[f"{figure} {baseline}"]) for row in scored]
+    pairs = [(row.get(f"{figure} {name}"), row.get(f"{figure} {baseline}")) for row in scored]
     differences = np.array([a - b for a, b in pairs if a is not None and b is not None
                             and np.isfinite(a) and np.isfinite(b)])
     if not len(differences):

@@ -2,7 +2,7 @@
 
     python -m bench.vocoder [--weights [LABEL=]PATH ...] [--corpus DIR ...] [--per-speaker N]
                             [--presets hn-small,base] [--no-train] [--quality-only] [--bf16]
-                            [--update-card]
+                            [--update-card] [--dnsmos]
 
 Always (random weights when no --weights): parameter count, real-time factor on 2 threads
 for 10 s and 60 s of audio (whole-utterance and chunked; fastest of --repeats, the vocoders
@@ -10,7 +10,10 @@ timed in turns so their ratios hold on a noisy machine), peak RSS, and the train
 time on batch 16 x 1 s (generator-only and with discriminators, fp32 and bf16 autocast) so
 training can be planned. With --weights and --corpus: copy-synthesis PESQ (wide band),
 STOI and log-mel L1 per corpus (N clips of every speaker; goal PESQ >= 3.6 except on a
-reserved corpus of unseen voices), with Griffin-Lim on the same mels as the floor; several
+reserved corpus of unseen voices), and figures that do not depend on where each pulse falls
+(MCD-DTW, F0 RMSE, gross pitch error, voicing error; PESQ does, see bench.vocoder_drift),
+with Griffin-Lim on the same mels as the floor (--dnsmos: DNSMOS of every output and of the
+teacher clips too); several
 --weights are scored side by side on the same clips (bench/_vocoder_quality.py). With --bf16
 every --weights is also run with its backbone under bf16 autocast (``precision="bf16"``, label
 ``LABEL-bf16``), timed and scored beside its float32 self. Prints a table and writes
@@ -142,7 +145,8 @@ def train_step_rows(preset_name: str, repeats: int = 3) -> tuple[list[Row], dict
     return rows, last
 
 
-def quality_rows(vocoders: dict, corpora: list[Path], per_speaker: int) -> tuple[list[Row], dict]:
+def quality_rows(vocoders: dict, corpora: list[Path], per_speaker: int,
+                 with_dnsmos: bool = False) -> tuple[list[Row], dict]:
     """Copy-synthesis rows for every corpus (see bench/_vocoder_quality.py)."""
     from bench._vocoder_quality import corpus_clips, score_clips, summary_rows
 
@@ -154,7 +158,7 @@ def quality_rows(vocoders: dict, corpora: list[Path], per_speaker: int) -> tuple
         if not clips:
             rows.append(Row(f"{corpus.name}: clips", 0))
             continue
-        scored = score_clips(vocoders, clips)
+        scored = score_clips(vocoders, clips, with_dnsmos=with_dnsmos)
         rows += summary_rows(corpus.name, scored, list(vocoders), with_goal=manifest.get("kind") != "reserved")
         extra[corpus.name] = scored
     return rows, extra
@@ -189,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bf16", action="store_true",
                         help="also run every --weights with a bf16 backbone (LABEL-bf16), side by side")
     parser.add_argument("--update-card", action="store_true", help="write the figures into the weights' model card")
+    parser.add_argument("--dnsmos", action="store_true",
+                        help="also score DNSMOS (reference-free) of every output and of the teacher clips")
     args = parser.parse_args(argv)
     rows: list[Row] = []
     extra: dict = {"load_average_start": os.getloadavg()}
@@ -213,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     rows.append(Row("peak RSS after inference", round(peak_rss_mb(), 1), "MB"))
 
     if trained and args.corpus:
-        quality, extra["quality"] = quality_rows(trained, args.corpus, args.per_speaker)
+        quality, extra["quality"] = quality_rows(trained, args.corpus, args.per_speaker, args.dnsmos)
         rows += quality
     if not (args.no_train or args.quality_only):
         extra["train_step_metrics"] = {}

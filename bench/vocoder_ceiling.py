@@ -52,14 +52,11 @@ def fit_free(render, start: torch.Tensor, rows: slice, iterations: int, lr: floa
     return torch.cat([before, free.detach(), after], dim=1)
 
 
-def fit_clip(generator, audio: np.ndarray, iterations: int, lr: float, resolutions=None,
-             phase_only: bool = False) -> dict:
-    """PESQ and loss of the network, the network with oracle F0, the freely fitted head and the
-    head with only its phase terms fitted (only the last with ``phase_only``), on one clip
-    (float32 ``(samples,)`` at the vocoder's rate); ``generator`` is a harmonic generator with
-    phase terms; the loss uses ``resolutions`` (``(n_fft, hop, n_mels)`` each; default the
-    training default)."""
-    from tts_moe.acoustic.features import frame_pitch
+def clip_problem(generator, audio: np.ndarray, resolutions=None):
+    """What a per-clip fit needs: the clip's log-mel ``(1, n_mels, frames)``, the network's head
+    inputs for it ``(1, outputs, frames)``, the training loss against the clip (45 x mel L1 +
+    STFT loss at ``resolutions``, default the training default) and its PESQ-wb, both taking a
+    rendered ``(1, samples)``."""
     from tts_moe.audio import log_mel
     from vocoder.evaluate import perceptual_scores
     from vocoder.losses import MEL_RESOLUTIONS, SpectralLoss, mel_configs
@@ -68,13 +65,10 @@ def fit_clip(generator, audio: np.ndarray, iterations: int, lr: float, resolutio
     config, head = generator.config.mel_config, generator.head
     defaults = TrainOptions(corpus="-", run_dir="-")
     loss_fn = SpectralLoss(mel_configs(config, resolutions or MEL_RESOLUTIONS))
-    mel = log_mel(audio, config)[None]  # (1, n_mels, frames)
-    frames = mel.shape[-1]
-    real = torch.nn.functional.pad(torch.from_numpy(audio)[None], (0, frames * config.hop_length - len(audio)))
-    log_f0, voiced = frame_pitch(audio, frames, config.hop_length, config.sample_rate)
-    oracle = torch.from_numpy(log_f0)[None] if voiced.any() and log_f0.any() else None
+    mel = log_mel(audio, config)[None]
+    real = torch.nn.functional.pad(torch.from_numpy(audio)[None], (0, mel.shape[-1] * config.hop_length - len(audio)))
     with torch.no_grad():
-        predicted = head.project(generator.features(mel))  # (1, outputs, frames)
+        predicted = head.project(generator.features(mel))
 
     def loss(fake: torch.Tensor) -> torch.Tensor:
         mel_loss, stft_loss = loss_fn(fake, real)
@@ -82,6 +76,24 @@ def fit_clip(generator, audio: np.ndarray, iterations: int, lr: float, resolutio
 
     def pesq(fake: torch.Tensor) -> float:
         return perceptual_scores(fake[0, : len(audio)].clamp(-1, 1).detach().numpy(), audio)["pesq_wb"]
+
+    return mel, predicted, loss, pesq
+
+
+def fit_clip(generator, audio: np.ndarray, iterations: int, lr: float, resolutions=None,
+             phase_only: bool = False) -> dict:
+    """PESQ and loss of the network, the network with oracle F0, the freely fitted head and the
+    head with only its phase terms fitted (only the last with ``phase_only``), on one clip
+    (float32 ``(samples,)`` at the vocoder's rate); ``generator`` is a harmonic generator with
+    phase terms; the loss uses ``resolutions`` (``(n_fft, hop, n_mels)`` each; default the
+    training default)."""
+    from tts_moe.acoustic.features import frame_pitch
+
+    config, head = generator.config.mel_config, generator.head
+    mel, predicted, loss, pesq = clip_problem(generator, audio, resolutions)
+    frames = mel.shape[-1]
+    log_f0, voiced = frame_pitch(audio, frames, config.hop_length, config.sample_rate)
+    oracle = torch.from_numpy(log_f0)[None] if voiced.any() and log_f0.any() else None
 
     row = {}
     with torch.no_grad():
@@ -120,6 +132,14 @@ def with_phase_terms(generator, terms: int, mel_terms: int = 0):
     return wide.eval()
 
 
+def describe_clip(row: dict) -> str:
+    """One clip's PESQ line; the free fits only when they ran (not with ``--phase-only``)."""
+    text = f"network {row['network']:.3f}, oracle F0 {row['oracle_f0']:.3f}"
+    if "fitted_network_f0" in row:
+        text += f", fitted {row['fitted_network_f0']:.3f} / {row['fitted_oracle_f0']:.3f} (network / oracle F0)"
+    return text + f", phase only {row['fitted_phase']:.3f}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     add_arguments(parser, "vocoder_ceiling", per_speaker_default=1, max_seconds=6.0)
@@ -146,10 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     resolutions = parse_resolutions(args.loss_resolutions) if args.loss_resolutions else MEL_RESOLUTIONS
     per_clip = run_clips(args, vocoder,
                          lambda audio: fit_clip(generator, audio, args.iterations, args.lr, resolutions, args.phase_only),
-                         lambda row: f"network {row['network']:.3f}, oracle F0 {row['oracle_f0']:.3f}, fitted "
-                                     f"{row.get('fitted_network_f0', float('nan')):.3f} / "
-                                     f"{row.get('fitted_oracle_f0', float('nan')):.3f} (network / "
-                                     f"oracle F0), phase only {row['fitted_phase']:.3f}")
+                         describe_clip)
     rows = [Row("clips / speakers", f"{len(per_clip)} / {len({r['speaker'] for r in per_clip})}"),
             Row("free-fit iterations", args.iterations),
             Row("phase terms (phase-only fit)", generator.config.phase_terms),

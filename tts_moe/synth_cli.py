@@ -152,7 +152,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--vocoder", metavar="PATH",
                         help="vocoder weights (default: the shipped set tuned for the acoustic weights, else the "
                              "general one)")
-    parser.add_argument("--vocoder-precision", choices=("fp32", "bf16", "auto"), default="auto",
+    from vocoder.precision import PRECISIONS, SYNTHESIS_PRECISION
+
+    parser.add_argument("--vocoder-precision", choices=PRECISIONS, default=SYNTHESIS_PRECISION,
                         help="vocoder backbone precision (default auto: bf16 on CPUs with bf16 units, where it is "
                              "~1.7x faster at the same measured quality; fp32 elsewhere)")
     parser.add_argument("--watermark", metavar="PATH", help="watermark weights (default: shipped)")

@@ -55,7 +55,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     copy.add_argument("audio", metavar="IN", type=Path, help="audio file (any rate; resampled to 16 kHz)")
     copy.add_argument("--weights", metavar="PATH", help="vocoder folder or .safetensors (default: shipped)")
-    copy.add_argument("--precision", choices=("fp32", "bf16", "auto"), default="fp32",
+    from vocoder.precision import PRECISIONS
+
+    copy.add_argument("--precision", choices=PRECISIONS, default="fp32",
                       help="backbone precision (bf16: faster on CPUs with bf16 units; default fp32)")
     copy.add_argument("--json", action="store_true", help="machine-readable output")
     copy.set_defaults(func=_copy_synth)

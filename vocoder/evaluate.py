@@ -55,10 +55,12 @@ def perceptual_scores(estimate: np.ndarray, reference: np.ndarray, sample_rate: 
     return {"pesq_wb": pesq_wb, "stoi": float(stoi(reference, estimate, sample_rate, extended=False))}
 
 
-def compare(reference: np.ndarray, vocoder, *, with_perceptual: bool = True, griffin_lim_too: bool = True) -> dict:
+def compare(reference: np.ndarray, vocoder, *, with_perceptual: bool = True, griffin_lim_too: bool = True,
+            extra=None) -> dict:
     """Figures of vocoder (and, with ``griffin_lim_too``, Griffin-Lim) resynthesis of
     ``reference``'s log-mel: ``mel_l1_<name>`` and, with ``with_perceptual``, ``pesq_wb_<name>``
-    and ``stoi_<name>`` for name in vocoder, griffin_lim."""
+    and ``stoi_<name>`` for name in vocoder, griffin_lim; ``extra(output, reference)`` returns
+    more ``{key: value}`` figures per output (stored as ``<key>_<name>``)."""
     config = vocoder.config.mel_config
     mel = log_mel(reference, config)
     outputs = {"vocoder": vocoder.synthesize(mel)[: len(reference)]}
@@ -71,6 +73,9 @@ def compare(reference: np.ndarray, vocoder, *, with_perceptual: bool = True, gri
         for name, audio in outputs.items():
             for key, value in perceptual_scores(audio, reference, config.sample_rate).items():
                 figures[f"{key}_{name}"] = value
+    if extra is not None:
+        for name, audio in outputs.items():
+            figures.update({f"{key}_{name}": value for key, value in extra(audio, reference).items()})
     return figures
 
 

@@ -51,3 +51,12 @@ def test_phase_only_fit_uses_the_given_loss_resolutions():
     assert "fitted_network_f0" not in short and "fitted_oracle_f0" not in short
     assert short["network"] == pytest.approx(default["network"])  # the same output, scored alike
     assert short["network_loss"] != pytest.approx(default["network_loss"], rel=1e-3)  # another loss
+
+
+def test_clip_line_leaves_out_fits_that_did_not_run():
+    from bench.vocoder_ceiling import describe_clip
+
+    phase_only = {"network": 3.0, "oracle_f0": 2.9, "fitted_phase": 3.5}
+    assert describe_clip(phase_only) == "network 3.000, oracle F0 2.900, phase only 3.500"
+    full = {**phase_only, "fitted_network_f0": 3.9, "fitted_oracle_f0": 3.8}
+    assert "fitted 3.900 / 3.800 (network / oracle F0)" in describe_clip(full)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 
-from bench._vocoder_quality import per_speaker, summary_rows
+import numpy as np
+
+from bench._vocoder_quality import per_speaker, summary_rows, timing_free_figures
 
 
 def scored_rows():
@@ -55,3 +57,43 @@ def test_bf16_variants_are_compared_with_the_first_vocoders_bf16_twin():
     assert rows["t: PESQ-wb newer - new (per clip)"].startswith("+0.100")
     assert rows["t: PESQ-wb new-bf16 - new (per clip)"].startswith("-0.100")  # the precision's own effect
     assert rows["t: PESQ-wb newer-bf16 - new-bf16 (per clip)"].startswith("+0.300")
+
+
+def test_timing_free_rows_and_their_paired_difference():
+    scored = scored_rows()
+    for row, (old, new) in zip(scored, ((2.0, 1.8), (2.2, 2.1), (1.5, None))):  # no figure: left out
+        row.update({"mcd_db new": old, "mcd_db newer": new, "f0_rmse_cents new": 30.0, "pesq_wb newer": 3.0,
+                    "stoi newer": 0.9, "mel_l1 newer": 0.2})
+    rows = {r.metric: r for r in summary_rows("t", scored, ["new", "newer"], with_goal=True)}
+    assert math.isclose(rows["t: MCD-DTW new"].value, 1.9) and rows["t: MCD-DTW new"].unit == "dB"
+    assert rows["t: F0 RMSE new"].value == 30.0
+    assert rows["t: MCD-DTW newer - new (per clip)"].value.startswith("-0.150 (se 0.050, higher on 0 / 2")
+    assert math.isnan(rows["t: voicing error griffin_lim"].value)  # never measured: NaN, not zero
+
+
+def _vowel(f0: float, seconds: float = 1.0, formant: float = 700.0, rate: int = 16000) -> np.ndarray:
+    t = np.arange(int(seconds * rate)) / rate
+    harmonics = np.arange(1, int(7000 / f0))
+    gains = 1.0 / (1.0 + ((harmonics * f0 - formant) / 150.0) ** 2)
+    audio = (gains[:, None] * np.cos(2 * np.pi * f0 * harmonics[:, None] * t)).sum(0)
+    return (0.3 * audio / np.abs(audio).max()).astype(np.float32)
+
+
+def test_timing_free_figures_ignore_pulse_timing_but_see_the_envelope():
+    reference = _vowel(120.0)
+    drifted = _vowel(120.0 * 1.001)  # 1.7 cents: every pulse a little later, the same spectrum
+    other_vowel = _vowel(120.0, formant=1500.0)
+    same = timing_free_figures(drifted, reference)
+    different = timing_free_figures(other_vowel, reference)
+    assert same["f0_rmse_cents"] < 5 and same["voicing_decision_error"] == 0 and same["gross_pitch_error"] == 0
+    assert same["mcd_db"] < 0.25 * different["mcd_db"]
+
+
+def test_dnsmos_rows_only_when_scored_and_the_teacher_beside_them():
+    scored = scored_rows()
+    assert not any("DNSMOS" in r.metric for r in summary_rows("t", scored, ["new"], with_goal=True))
+    for row, (mine, teacher) in zip(scored, ((2.5, 2.7), (2.6, 2.8), (2.7, 2.6))):
+        row.update({"dnsmos new": mine, "dnsmos griffin_lim": 1.9, "dnsmos teacher": teacher})
+    rows = {r.metric: r.value for r in summary_rows("t", scored, ["new"], with_goal=True)}
+    assert math.isclose(rows["t: DNSMOS overall new"], 2.6) and math.isclose(rows["t: DNSMOS overall griffin_lim"], 1.9)
+    assert math.isclose(rows["t: DNSMOS overall teacher clips"], 2.7)
