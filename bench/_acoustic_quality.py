@@ -33,9 +33,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from bench.speech_metrics import compare, duration_error, phone_frames_from_timings
+from bench.speech_metrics import compare_figures, duration_error, phone_frames_from_timings
 from tts_moe.audio import load_audio, log_mel
-from tts_moe.errors import TTSMoeError
 from tts_moe.text.symbols import SymbolTable
 
 VOCODERS = ("griffin_lim", "neural")
@@ -115,11 +114,8 @@ def aligner_durations(model, phonemes: str, mel: torch.Tensor, symbols: SymbolTa
 
 
 def _figures(reference: np.ndarray, audio: np.ndarray) -> dict:
-    try:
-        result = compare(reference, audio)
-    except TTSMoeError as error:
-        return {"error": f"{type(error).__name__}: {error}"}
-    return {k: result.get(k) for k in FIGURES}
+    """MCD, F0 and length figures of ``audio`` against ``reference``, or ``{"error": ...}``."""
+    return compare_figures(reference, audio, FIGURES)
 
 
 def measure_clip(model, vocoder, record: dict, corpus: Path, symbols: SymbolTable) -> dict:

@@ -1,5 +1,5 @@
 """The frame shared by the per-clip vocoder probes (``bench.vocoder_ceiling``,
-``bench.vocoder_regions``): their common arguments, the loop over held-out clips, per-speaker
+``bench.vocoder_regions``, ``bench.vocoder_drift``): their common arguments, the loop over held-out clips, per-speaker
 rows and the saved results."""
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ KEYS = (
     Key("intelligibility", "pocketsphinx WER of the model", "longform(_wer_ft)?", r"^WER model"),
     Key("intelligibility", "pocketsphinx WER of the teacher's audio", "longform|teacher_wer",
         r"^WER (teacher audio|all speakers)"),
-    Key("naturalness", "DNSMOS (speechmos)", ".*", r"(?i)dnsmos"),
+    Key("naturalness", "DNSMOS (speechmos)", "(?!vocoder).*", r"(?i)dnsmos"),
     Key("naturalness", "MCD-DTW vs teacher, neural vocoder (and its floor)", "acoustic",
         r"^MCD-DTW( floor: teacher mel)? \(neural\)"),
     Key("naturalness", "F0 RMSE vs teacher", "acoustic", r"^F0 RMSE \(neural\)"),

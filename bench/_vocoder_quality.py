@@ -2,7 +2,8 @@
 
 Each clip's log-mel (``tts_moe.audio.log_mel``) goes through every vocoder under test and
 through Griffin-Lim (the floor), and the result is scored against the clip: PESQ (wide
-band), STOI and log-mel L1 (``vocoder.evaluate.compare``). Corpora:
+band), STOI and log-mel L1 (``vocoder.evaluate.compare``), and figures that do not depend on
+where each pulse falls (:func:`timing_free_figures`; optionally DNSMOS). Corpora:
 
 - a test corpus (``heldout-test``: LJ Speech ``test.txt`` sentences, every training speaker)
   or the held-out split of a training corpus: the goal PESQ >= 3.6 applies;
@@ -25,15 +26,16 @@ TIMING_FREE = ("mcd_db", "f0_rmse_cents", "gross_pitch_error", "voicing_decision
 FIGURES = ("pesq_wb", "stoi", "mel_l1", *TIMING_FREE)
 
 
-def timing_free_figures(output: np.ndarray, reference: np.ndarray) -> dict:
+def timing_free_figures(output: np.ndarray, reference: np.ndarray, sample_rate: int = 16_000) -> dict:
     """Figures that do not depend on where each pulse falls (``bench.vocoder_drift``: PESQ-wb
     does, strongly, on these strictly periodic voices): MCD-DTW (dB), F0 RMSE (cents), gross
     pitch error (share of frames off by over 20 %: YIN's octave slips, which dominate the RMSE)
     and voicing decision error of ``output`` against ``reference`` (:func:`bench.speech_metrics.compare`,
-    16 kHz clips ``(samples,)``); None where a clip has no voiced frame to compare."""
-    from bench.speech_metrics import compare
+    clips ``(samples,)`` at ``sample_rate``); None where there is nothing to compare (no voiced
+    frame; a silent or non-finite output)."""
+    from bench.speech_metrics import compare_figures
 
-    figures = compare(reference, output)
+    figures = compare_figures(reference, output, TIMING_FREE, sample_rate)
     return {key: figures.get(key) for key in TIMING_FREE}
 
 
@@ -57,11 +59,11 @@ def corpus_clips(corpus: Path, per_speaker: int, training: dict | None = None) -
     return [clip for speaker in sorted(taken) for clip in taken[speaker]]
 
 
-def _with_dnsmos(output: np.ndarray, reference: np.ndarray) -> dict:
+def _with_dnsmos(output: np.ndarray, reference: np.ndarray, sample_rate: int = 16_000) -> dict:
     """:func:`timing_free_figures` plus DNSMOS overall of ``output`` (reference-free)."""
     from bench._judges import dnsmos
 
-    return {**timing_free_figures(output, reference), "dnsmos": dnsmos(output)["ovrl"]}
+    return {**timing_free_figures(output, reference, sample_rate), "dnsmos": dnsmos(output, sample_rate)["ovrl"]}
 
 
 def score_clips(vocoders: dict, clips: list[dict], max_seconds: float = 10.0, with_dnsmos: bool = False) -> list[dict]:
@@ -118,9 +120,9 @@ def summary_rows(label: str, scored: list[dict], names: list[str], with_goal: bo
         rows.append(Row(f"{label}: worst speaker PESQ-wb {name}", f"{by_speaker[worst]:.3f} ({worst})"))
     if "dnsmos teacher" in scored[0]:
         rows.append(Row(f"{label}: DNSMOS overall teacher clips", round(_mean(s["dnsmos teacher"] for s in scored), 3)))
-    rows += [Row(f"{label}: {text} {name} - {baseline} (per clip)", paired_difference(scored, key, name, baseline))
+    rows += [Row(f"{label}: {text} {name} - {baseline} (per clip{note})", paired_difference(scored, key, name, baseline))
              for name in names[1:] for baseline in [_baseline(name, names)]
-             for key, text in (("pesq_wb", "PESQ-wb"), ("mcd_db", "MCD-DTW"))]
+             for key, text, note in (("pesq_wb", "PESQ-wb", ""), ("mcd_db", "MCD-DTW", "; lower is better"))]
     return rows
 
 

@@ -50,7 +50,7 @@ from bench._judges import (
 from bench._mcep import ORDER, SAMPLE_RATE, mel_cepstrum
 from bench._wer import corpus_wer, wer_words, word_error_rate
 from tts_moe.corpus.signal import f0_track, trim_silence
-from tts_moe.errors import InputError
+from tts_moe.errors import InputError, TTSMoeError
 
 __all__ = [
     "Alignment", "align", "mel_cepstral_distortion", "f0_rmse", "compare", "duration_error",
@@ -174,6 +174,18 @@ def compare(reference: np.ndarray, synthesized: np.ndarray, sample_rate: int = S
         **mel_cepstral_distortion(reference, synthesized, alignment=alignment),
         **f0_rmse(reference, synthesized, alignment=alignment),
     }
+
+
+def compare_figures(reference: np.ndarray, synthesized: np.ndarray, keys: tuple[str, ...],
+                    sample_rate: int = SAMPLE_RATE) -> dict:
+    """``keys`` of :func:`compare`, or ``{"error": "Type: message"}`` when the pair cannot be
+    compared (a silent or non-finite clip, one too long to align), so one bad clip does not
+    stop a benchmark."""
+    try:
+        result = compare(reference, synthesized, sample_rate)
+    except TTSMoeError as error:
+        return {"error": f"{type(error).__name__}: {error}"}
+    return {key: result.get(key) for key in keys}
 
 
 def duration_error(

@@ -19,8 +19,8 @@ frame. Per clip (first ``--max-seconds`` seconds):
   ``bench.vocoder_ceiling --phase-only``), and ``fitted EPS``, that fit rendered with the
   scaled F0: whether the ceiling's gain is pulse alignment that a slightly different F0 undoes.
 
-With ``--teacher-texts N`` the teachers are scored against themselves: the first N sentences
-of the corpus rendered by hts_engine (``cmu_us_slt_arctic_hts``, as the corpus does) and again
+With ``--teacher-texts N`` the teachers are scored against themselves: N sentences of the
+corpus (the first in alphabetical order) rendered by hts_engine (``cmu_us_slt_arctic_hts``, as the corpus does) and again
 with its F0 raised by 1, 3 and 10 cents (``-fm``; durations do not change), and by three
 espeak-ng voices at pitch 50 and 51 (one step; espeak also re-times a little, so the length
 difference is reported). Needs the teachers' programs (festival, hts_engine, espeak-ng).
@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import subprocess
 import tempfile
 from pathlib import Path
 
@@ -87,15 +86,16 @@ def drift_clip(generator, audio: np.ndarray, nudges: tuple[float, ...], fit: boo
     return row
 
 
-def _median_cents(a: np.ndarray, b: np.ndarray, rate: int) -> float:
-    """Median F0 of ``b`` over that of ``a`` (YIN, voiced frames), in cents."""
-    from tts_moe.acoustic.features import frame_pitch
+def _median_cents(a: np.ndarray, b: np.ndarray) -> float:
+    """Median F0 of ``b`` over that of ``a`` (16 kHz clips; YIN, voiced 10 ms frames), in cents;
+    NaN when either has fewer than two voiced frames."""
+    from tts_moe.corpus.signal import f0_track
 
     medians = []
     for audio in (a, b):
-        log_f0, voiced = frame_pitch(audio.astype(np.float32), len(audio) // 256 + 1, 256, rate)
-        medians.append(float(np.median(log_f0[voiced > 0])) if voiced.any() else float("nan"))
-    return 1200 * (medians[1] - medians[0]) / math.log(2)
+        f0, voiced = f0_track(audio)
+        medians.append(float(np.median(np.log2(f0[voiced]))) if voiced.sum() >= 2 else float("nan"))
+    return 1200 * (medians[1] - medians[0])
 
 
 def teacher_rows(texts: list[str], rate: int = 16000) -> tuple[list[Row], list[dict]]:
@@ -119,8 +119,8 @@ def teacher_rows(texts: list[str], rate: int = 16000) -> tuple[list[Row], list[d
         for index, text in enumerate(texts):
             renders = {}
             for cents in (0, *HTS_CENTS):
-                command = engine.command("neutral", str(work / "x.wav"), str(work / "x.lab"), str(work / f"hts-{index}.lab"))
-                run([*command[:-5], "-fm", f"{cents / 100:g}", *command[-5:]])
+                run(engine.command("neutral", str(work / "x.wav"), str(work / "x.lab"), str(work / f"hts-{index}.lab"),
+                                   extra=("-fm", f"{cents / 100:g}")))
                 renders[cents] = resample(read_wav(work / "x.wav"), NATIVE_RATE, rate).astype(np.float32)
             per_text.append({"teacher": "hts-slt", "text": text,
                              **{f"+{c} cents": score(renders[c], renders[0]) for c in HTS_CENTS}})
@@ -128,12 +128,11 @@ def teacher_rows(texts: list[str], rate: int = 16000) -> tuple[list[Row], list[d
                 renders = {}
                 for pitch in ("50", "51"):
                     path = work / f"espeak-{pitch}.wav"
-                    subprocess.run(["espeak-ng", "-v", voice, "-p", pitch, "-w", str(path), "--stdin"],
-                                   input=text, text=True, check=True, capture_output=True)
+                    run(["espeak-ng", "-v", voice, "-p", pitch, "-w", str(path), "--stdin"], input_text=text)
                     renders[pitch] = load_audio(path, rate).astype(np.float32)
                 per_text.append({"teacher": f"espeak {voice}", "text": text,
                                  "pitch 51": score(renders["51"], renders["50"]),
-                                 "cents": _median_cents(renders["50"], renders["51"], rate),
+                                 "cents": _median_cents(renders["50"], renders["51"]),
                                  "length difference": int(len(renders["51"]) - len(renders["50"]))})
     rows = [Row("teacher texts", len(texts))]
     hts = [r for r in per_text if r["teacher"] == "hts-slt"]
@@ -145,6 +144,14 @@ def teacher_rows(texts: list[str], rate: int = 16000) -> tuple[list[Row], list[d
                         f"{np.mean([r['pitch 51'] for r in mine]):.3f} ({np.mean([r['cents'] for r in mine]):+.1f}, "
                         f"{np.mean([r['length difference'] for r in mine]):+.0f})"))
     return rows, per_text
+
+
+def trained_resolutions(card: dict) -> tuple[tuple[int, int, int], ...]:
+    """The loss resolutions recorded in the weights' card (``training.options``), else the default."""
+    from vocoder.losses import MEL_RESOLUTIONS
+
+    recorded = ((card.get("training") or {}).get("options") or {}).get("loss_resolutions")
+    return tuple(tuple(int(v) for v in item) for item in recorded) if recorded else MEL_RESOLUTIONS
 
 
 def corpus_texts(corpus: Path, count: int) -> list[str]:
@@ -162,8 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fit", action="store_true", help="also fit the phase terms per clip and nudge the fit")
     parser.add_argument("--iterations", type=int, default=250, help="Adam steps of the phase fit (default 250)")
     parser.add_argument("--lr", type=float, default=0.02, help="Adam learning rate of the phase fit")
-    parser.add_argument("--loss-resolutions", default="128:32:16,512:128:40,1024:256:80,2048:512:128",
-                        help="n_fft:hop:n_mels,... of the fitted loss (default: the shipped weights' training loss)")
+    parser.add_argument("--loss-resolutions",
+                        help="n_fft:hop:n_mels,... of the fitted loss (default: the one the weights were trained with)")
     parser.add_argument("--teacher-texts", type=int, default=0,
                         help="score the teachers against themselves on this many corpus sentences (default 0: skip)")
     args = parser.parse_args(argv)
@@ -176,7 +183,9 @@ def main(argv: list[str] | None = None) -> int:
     generator = vocoder.generator.float().eval()
     if not generator.harmonic:
         raise SystemExit("bench.vocoder_drift needs a vocoder with the harmonic head")
-    resolutions = parse_resolutions(args.loss_resolutions)
+    if args.fit and not generator.head.phase_basis.shape[1]:
+        raise SystemExit("--fit needs weights with phase terms (this head has none to fit)")
+    resolutions = parse_resolutions(args.loss_resolutions) if args.loss_resolutions else trained_resolutions(vocoder.card)
     per_clip = run_clips(
         args, vocoder,
         lambda audio: drift_clip(generator, audio, nudges, args.fit, args.iterations, args.lr, resolutions),

@@ -37,18 +37,19 @@ def test_missing_mallopt_is_tolerated(monkeypatch):
     assert memory.limit_heap_growth() is False
 
 
-def test_kernel_cache_capped_unless_the_environment_says_otherwise(monkeypatch):
-    monkeypatch.delenv("ONEDNN_PRIMITIVE_CACHE_CAPACITY", raising=False)
+@pytest.mark.parametrize("variable", ["ONEDNN_PRIMITIVE_CACHE_CAPACITY", "LRU_CACHE_CAPACITY"])
+def test_kernel_caches_capped_unless_the_environment_says_otherwise(monkeypatch, variable):
+    monkeypatch.delenv(variable, raising=False)
     monkeypatch.delenv("TTS_MOE_MALLOC_TUNING", raising=False)
     memory.limit_kernel_cache()
-    assert memory.os.environ["ONEDNN_PRIMITIVE_CACHE_CAPACITY"] == str(memory.KERNEL_CACHE_CAPACITY)
-    monkeypatch.setenv("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "512")
+    assert memory.os.environ[variable] == str(memory.KERNEL_CACHE_CAPACITY)
+    monkeypatch.setenv(variable, "512")
     memory.limit_kernel_cache()
-    assert memory.os.environ["ONEDNN_PRIMITIVE_CACHE_CAPACITY"] == "512"
-    monkeypatch.delenv("ONEDNN_PRIMITIVE_CACHE_CAPACITY")
+    assert memory.os.environ[variable] == "512"
+    monkeypatch.delenv(variable)
     monkeypatch.setenv("TTS_MOE_MALLOC_TUNING", "0")
     memory.limit_kernel_cache()
-    assert "ONEDNN_PRIMITIVE_CACHE_CAPACITY" not in memory.os.environ
+    assert variable not in memory.os.environ
 
 
 def test_release_free_memory_only_after_the_tuning_applied(monkeypatch):

@@ -1,4 +1,4 @@
-"""Keep long runs' memory bounded: oneDNN's kernel cache, glibc's mmap threshold, trimming.
+"""Keep long runs' memory bounded: oneDNN's kernel caches, glibc's mmap threshold, trimming.
 
 oneDNN (torch's CPU convolution library) caches a compiled kernel, with its scratch memory,
 for every input shape it meets, up to 1,024 of them. Every batch of a long script has new
@@ -11,6 +11,18 @@ side by side with the shipped models on this machine (vocoder calls <= 3,000 fra
 | 1,024 (oneDNN default) | 858-882 / 1,081 MB | 0.022-0.026 |
 | 64 (default here) | 789-807 / 857 MB | 0.027-0.030 |
 | 8 | 770 / not measured | 0.028-0.031 |
+
+torch's oneDNN bridge (ideep) keeps a second cache of its own, of convolution kernels with their
+prepared weights per input shape, sized by ``LRU_CACHE_CAPACITY`` (default 1,024); the primitive
+cache's capacity does not bound it. Under the bf16 backbone (the synthesizer's default on CPUs
+with bf16 units) it grew without bound: 300 vocoder calls of random shapes (1-8 rows, 100-3,000
+frames, the synthesis weights, 2 threads) took the resident size from 580 to 738 MB, +0.5 MB a
+call, where float32 stayed within 10 MB (it uses other kernels) and capacity 64 (set here
+like the primitive cache) held it at 587-591 MB. ``LRU_CACHE_CAPACITY`` is also set on
+``import tts_moe`` unless already set. Long-form peaks (``python -m bench.longform``, 12-07): 10 /
+60-minute scripts 895 / 1,018 MB before (ratio 1.137), 894 / 998 MB with it (1.116; goal 1.1). What
+still grows is not the vocoder: with the vocoder replaced by silence the resident size still
+climbs from ~775 to ~870 MB over a 60-minute script (acoustic model and post-processing).
 
 glibc raises its mmap threshold each time a large mmapped block is freed (up to 32 MB), after
 which tensors of a few MB come from the heap, whose free space fragments and is not returned
@@ -36,6 +48,8 @@ import os
 import sys
 
 KERNEL_CACHE_CAPACITY = 64
+# oneDNN's primitive cache and ideep's kernel cache (see the module docstring)
+CACHE_VARIABLES = ("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "LRU_CACHE_CAPACITY")
 
 
 def _tuning_enabled() -> bool:
@@ -44,11 +58,12 @@ def _tuning_enabled() -> bool:
 
 
 def limit_kernel_cache() -> None:
-    """Cap oneDNN's kernel cache at :data:`KERNEL_CACHE_CAPACITY` unless the environment
-    sets ``ONEDNN_PRIMITIVE_CACHE_CAPACITY``; read by oneDNN when torch first uses it, so
-    call before any inference (``import tts_moe`` does)."""
+    """Cap oneDNN's and ideep's kernel caches at :data:`KERNEL_CACHE_CAPACITY` unless the
+    environment sets them (:data:`CACHE_VARIABLES`); read when torch first uses them, so call
+    before any inference (``import tts_moe`` does)."""
     if _tuning_enabled():
-        os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", str(KERNEL_CACHE_CAPACITY))
+        for variable in CACHE_VARIABLES:
+            os.environ.setdefault(variable, str(KERNEL_CACHE_CAPACITY))
 
 
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc <malloc.h>

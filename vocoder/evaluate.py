@@ -7,6 +7,7 @@ them those figures are reported as missing. Arrays are mono float32 ``(time,)`` 
 from __future__ import annotations
 
 import os
+from typing import Callable
 
 import numpy as np
 import torch
@@ -56,11 +57,12 @@ def perceptual_scores(estimate: np.ndarray, reference: np.ndarray, sample_rate: 
 
 
 def compare(reference: np.ndarray, vocoder, *, with_perceptual: bool = True, griffin_lim_too: bool = True,
-            extra=None) -> dict:
+            extra: Callable[[np.ndarray, np.ndarray, int], dict] | None = None) -> dict:
     """Figures of vocoder (and, with ``griffin_lim_too``, Griffin-Lim) resynthesis of
     ``reference``'s log-mel: ``mel_l1_<name>`` and, with ``with_perceptual``, ``pesq_wb_<name>``
-    and ``stoi_<name>`` for name in vocoder, griffin_lim; ``extra(output, reference)`` returns
-    more ``{key: value}`` figures per output (stored as ``<key>_<name>``)."""
+    and ``stoi_<name>`` for name in vocoder, griffin_lim; ``extra(output, reference, sample_rate)``
+    returns more ``{key: value}`` figures per output (stored as ``<key>_<name>``; a key that
+    would replace one of the figures above is an error)."""
     config = vocoder.config.mel_config
     mel = log_mel(reference, config)
     outputs = {"vocoder": vocoder.synthesize(mel)[: len(reference)]}
@@ -75,7 +77,10 @@ def compare(reference: np.ndarray, vocoder, *, with_perceptual: bool = True, gri
                 figures[f"{key}_{name}"] = value
     if extra is not None:
         for name, audio in outputs.items():
-            figures.update({f"{key}_{name}": value for key, value in extra(audio, reference).items()})
+            more = {f"{key}_{name}": value for key, value in extra(audio, reference, config.sample_rate).items()}
+            if clash := sorted(set(more) & set(figures)):
+                raise ValueError(f"extra figures would replace {clash}")
+            figures.update(more)
     return figures
 
 

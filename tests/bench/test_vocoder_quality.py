@@ -67,7 +67,7 @@ def test_timing_free_rows_and_their_paired_difference():
     rows = {r.metric: r for r in summary_rows("t", scored, ["new", "newer"], with_goal=True)}
     assert math.isclose(rows["t: MCD-DTW new"].value, 1.9) and rows["t: MCD-DTW new"].unit == "dB"
     assert rows["t: F0 RMSE new"].value == 30.0
-    assert rows["t: MCD-DTW newer - new (per clip)"].value.startswith("-0.150 (se 0.050, higher on 0 / 2")
+    assert rows["t: MCD-DTW newer - new (per clip; lower is better)"].value.startswith("-0.150 (se 0.050, higher on 0 / 2")
     assert math.isnan(rows["t: voicing error griffin_lim"].value)  # never measured: NaN, not zero
 
 
@@ -97,3 +97,29 @@ def test_dnsmos_rows_only_when_scored_and_the_teacher_beside_them():
     rows = {r.metric: r.value for r in summary_rows("t", scored, ["new"], with_goal=True)}
     assert math.isclose(rows["t: DNSMOS overall new"], 2.6) and math.isclose(rows["t: DNSMOS overall griffin_lim"], 1.9)
     assert math.isclose(rows["t: DNSMOS overall teacher clips"], 2.7)
+
+
+def test_a_silent_output_gives_no_timing_free_figures_instead_of_stopping_the_bench():
+    figures = timing_free_figures(np.zeros(16000, np.float32), _vowel(120.0))
+    assert figures == {"mcd_db": None, "f0_rmse_cents": None, "gross_pitch_error": None,
+                       "voicing_decision_error": None}
+
+
+def test_extra_figures_may_not_replace_the_standard_ones():
+    import pytest
+    import torch
+
+    from vocoder.config import preset
+    from vocoder.evaluate import compare
+    from vocoder.loader import Vocoder
+    from vocoder.model import Generator
+
+    torch.manual_seed(0)
+    vocoder = Vocoder(Generator(preset("hn-tiny")))
+    rates = []
+    figures = compare(_vowel(120.0), vocoder, with_perceptual=False, griffin_lim_too=False,
+                      extra=lambda out, ref, rate: rates.append(rate) or {"peak": float(np.abs(out).max())})
+    assert rates == [16000] and "peak_vocoder" in figures
+    with pytest.raises(ValueError, match="mel_l1_vocoder"):
+        compare(_vowel(120.0), vocoder, with_perceptual=False, griffin_lim_too=False,
+                extra=lambda out, ref, rate: {"mel_l1": 0.0})

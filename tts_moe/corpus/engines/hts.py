@@ -56,10 +56,12 @@ class HtsEngine:
     name = "hts"
     native_rate = NATIVE_RATE
 
-    def command(self, style: str, wav: str, out_lab: str, in_lab: str) -> list[str]:
+    def command(self, style: str, wav: str, out_lab: str, in_lab: str, extra: tuple[str, ...] = ()) -> list[str]:
+        """The hts_engine command for one label file; ``extra`` options go after the style's
+        (e.g. ``("-fm", "0.1")``: F0 a tenth of a semitone higher)."""
         if style not in STYLE_ARGS:
             raise TeacherFailure(f"the HTS voice has no style {style!r}")
-        return ["hts_engine", "-m", str(HTSVOICE), *BASE_ARGS, *STYLE_ARGS[style],
+        return ["hts_engine", "-m", str(HTSVOICE), *BASE_ARGS, *STYLE_ARGS[style], *extra,
                 "-ow", wav, "-od", out_lab, in_lab]
 
     def settings(self, speaker, style: str) -> dict:
