@@ -20,9 +20,11 @@ frames, the synthesis weights, 2 threads) took the resident size from 580 to 738
 call, where float32 stayed within 10 MB (it uses other kernels) and capacity 64 (set here
 like the primitive cache) held it at 587-591 MB. ``LRU_CACHE_CAPACITY`` is also set on
 ``import tts_moe`` unless already set. Long-form peaks (``python -m bench.longform``, 12-07): 10 /
-60-minute scripts 895 / 1,018 MB before (ratio 1.137), 894 / 998 MB with it (1.116; goal 1.1). What
-still grows is not the vocoder: with the vocoder replaced by silence the resident size still
-climbs from ~775 to ~870 MB over a 60-minute script (acoustic model and post-processing).
+60-minute scripts 895 / 1,018 MB before (ratio 1.137), 894 / 998 MB with it (1.116; goal 1.1). The
+rest is not accumulation: sampled after each window's trim, a 60-minute script's resident size
+creeps only 647 -> 667 MB over its 15 windows, while inside a window it peaks at 832-958 MB during
+rendering (acoustic and vocoder calls of the window's longest batches alike), so a longer script
+peaks higher by meeting more windows.
 
 glibc raises its mmap threshold each time a large mmapped block is freed (up to 32 MB), after
 which tensors of a few MB come from the heap, whose free space fragments and is not returned
